@@ -1,0 +1,25 @@
+# Two entry points for a fresh machine: `make demo` (the main job) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test mnist-offline bench
+
+$(VENV)/installed: setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+demo: $(VENV)/installed
+	$(PY) -m experiments.toy --problem=ring --output_dir=runs/demo
+
+test: $(VENV)/installed
+	$(PY) -m pytest -q tests
+
+mnist-offline: $(VENV)/installed
+	$(PY) -m experiments.mnist --flagfile=experiments/configs/mnist_offline.cfg --output_dir=runs/mnist-offline
+
+bench: $(VENV)/installed
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	$(PY) -m benchmarks.run_all

@@ -1,0 +1,11 @@
+"""keras_gan: Generative Adversarial Nets (Goodfellow et al., 2014) in Keras."""
+
+from keras_gan import layers
+from keras_gan import losses
+from keras_gan import models
+from keras_gan import optimizers
+from keras_gan import priors
+from keras_gan import schedules
+from keras_gan.gan import GAN
+
+__version__ = "0.1.0"

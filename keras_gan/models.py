@@ -1,0 +1,337 @@
+"""The paper's generator and discriminator architectures, as functional models.
+
+Defaults are the original code's settings (REFERENCE.md section 3); sizes are
+arguments. Every discriminator returns a logit: `D(x) = sigmoid(logit)`.
+"""
+
+import itertools
+
+import numpy as np
+import keras
+
+from keras_gan import layers as gan_layers
+
+MNIST_SHAPE = (28, 28, 1)
+CIFAR10_SHAPE = (32, 32, 3)
+
+
+def _seed_stream(seed):
+    """Distinct seeds for each layer: equal seeds would give equal weights."""
+    return itertools.count(seed) if seed is not None else itertools.repeat(None)
+
+
+def _uniform(limit, seeds):
+    return keras.initializers.RandomUniform(-limit, limit, seed=next(seeds))
+
+
+def _glorot(seeds):
+    return keras.initializers.GlorotUniform(seed=next(seeds))
+
+
+def _logit_of_mean(data_mean, size):
+    """The output bias that makes an untrained sigmoid output the data's mean."""
+    mean = np.asarray(data_mean, dtype="float64").reshape(-1)
+    if mean.size != size:
+        raise ValueError(
+            "Invalid value for argument `data_mean`. "
+            f"Received: data_mean with {mean.size} values. Expected {size} values, "
+            "one per output pixel (the mean training image, in [0, 1])."
+        )
+    if not np.all(np.isfinite(mean)) or mean.min() < 0 or mean.max() > 1:
+        raise ValueError(
+            "Invalid value for argument `data_mean`: values must be finite and in "
+            f"[0, 1]. Received: min={mean.min()}, max={mean.max()}."
+        )
+    # Clip like the original code so that always-black pixels get a finite bias.
+    mean = np.clip(mean, 1e-3, 1 - 1e-3)
+    return np.log(mean / (1 - mean)).astype("float32")
+
+
+def mnist_generator(
+    latent_dim=100,
+    data_mean=None,
+    hidden_units=(1200, 1200),
+    image_shape=MNIST_SHAPE,
+    weight_range=0.05,
+    seed=None,
+    name="generator",
+):
+    """The paper's MNIST generator: a ReLU MLP with a sigmoid output.
+
+    Example:
+
+    >>> generator = keras_gan.models.mnist_generator(data_mean=x_train.mean(0))
+    >>> generator(np.zeros((2, 100))).shape
+    (2, 28, 28, 1)
+
+    Args:
+        latent_dim: Int, the size of the noise vector z.
+        data_mean: Optional array of the mean training image with values in
+            [0, 1]. The output bias starts at its logit, so the untrained
+            generator already outputs the mean image (as the original code did).
+        hidden_units: Sizes of the ReLU layers.
+        image_shape: Shape of one generated image.
+        weight_range: Weights start uniform in `[-weight_range, weight_range]`.
+        seed: Optional int seed for the initializers.
+        name: Name of the model.
+
+    Returns:
+        A `keras.Model` from `[batch, latent_dim]` to `[batch, *image_shape]`
+        with values in [0, 1].
+    """
+    size = int(np.prod(image_shape))
+    bias = "zeros"
+    if data_mean is not None:
+        bias = keras.initializers.Constant(_logit_of_mean(data_mean, size))
+    seeds = _seed_stream(seed)
+    z = keras.Input((latent_dim,), name="z")
+    x = z
+    for i, units in enumerate(hidden_units):
+        x = keras.layers.Dense(
+            units, "relu", kernel_initializer=_uniform(weight_range, seeds), name=f"hidden_{i}"
+        )(x)
+    x = keras.layers.Dense(
+        size,
+        "sigmoid",
+        kernel_initializer=_uniform(weight_range, seeds),
+        bias_initializer=bias,
+        name="output",
+    )(x)
+    images = keras.layers.Reshape(image_shape, name="images")(x)
+    return keras.Model(z, images, name=name)
+
+
+def mnist_discriminator(
+    image_shape=MNIST_SHAPE,
+    hidden_units=(240, 240),
+    pieces=5,
+    input_dropout=0.2,
+    hidden_dropout=0.5,
+    weight_range=0.005,
+    seed=None,
+    name="discriminator",
+):
+    """The paper's MNIST discriminator: maxout layers with dropout.
+
+    Dropout drops inputs with probability 0.2 and hidden units with probability
+    0.5 (the original keep-probabilities 0.8 and 0.5).
+
+    Example:
+
+    >>> discriminator = keras_gan.models.mnist_discriminator()
+    >>> discriminator(np.zeros((2, 28, 28, 1))).shape
+    (2, 1)
+
+    Args:
+        image_shape: Shape of one input image.
+        hidden_units: Units of each maxout layer.
+        pieces: Pieces per maxout unit.
+        input_dropout: Dropout rate on the input.
+        hidden_dropout: Dropout rate on each maxout layer's output.
+        weight_range: Weights start uniform in `[-weight_range, weight_range]`.
+        seed: Optional int seed for the initializers and dropout.
+        name: Name of the model.
+
+    Returns:
+        A `keras.Model` from `[batch, *image_shape]` to logits `[batch, 1]`.
+    """
+    seeds = _seed_stream(seed)
+    images = keras.Input(image_shape, name="images")
+    x = keras.layers.Flatten(name="flatten")(images)
+    x = keras.layers.Dropout(input_dropout, seed=next(seeds), name="input_dropout")(x)
+    for i, units in enumerate(hidden_units):
+        x = gan_layers.Maxout(
+            units, pieces, kernel_initializer=_uniform(weight_range, seeds), name=f"maxout_{i}"
+        )(x)
+        x = keras.layers.Dropout(hidden_dropout, seed=next(seeds), name=f"dropout_{i}")(x)
+    logits = keras.layers.Dense(
+        1, kernel_initializer=_uniform(weight_range, seeds), name="logit"
+    )(x)
+    return keras.Model(images, logits, name=name)
+
+
+def cifar10_generator(
+    latent_dim=100,
+    hidden_units=8000,
+    output_activation="linear",
+    seed=None,
+    name="generator",
+):
+    """The paper's convolutional CIFAR-10 generator.
+
+    Dense ReLU, then dense sigmoid reshaped to 10x10x80, then a 5x5 transposed
+    convolution with stride 3 up to 32x32x3 ("deconvolutional").
+
+    Example:
+
+    >>> generator = keras_gan.models.cifar10_generator(hidden_units=800)
+    >>> generator(np.zeros((2, 100))).shape
+    (2, 32, 32, 3)
+
+    Args:
+        latent_dim: Int, the size of the noise vector z.
+        hidden_units: Units of both dense layers; a multiple of 100, reshaped
+            to 10x10x(hidden_units / 100).
+        output_activation: `"linear"` for globally contrast-normalised data (the
+            original), `"tanh"` for data in [-1, 1], `"sigmoid"` for [0, 1].
+        seed: Optional int seed for the initializers.
+        name: Name of the model.
+
+    Returns:
+        A `keras.Model` from `[batch, latent_dim]` to `[batch, 32, 32, 3]`.
+    """
+    if hidden_units % 100:
+        raise ValueError(
+            "Invalid value for argument `hidden_units`. "
+            f"Received: hidden_units={hidden_units}. Expected a multiple of 100 "
+            "(it is reshaped to 10x10 maps)."
+        )
+    seeds = _seed_stream(seed)
+    z = keras.Input((latent_dim,), name="z")
+    x = keras.layers.Dense(hidden_units, "relu", kernel_initializer=_glorot(seeds), name="hidden_0")(z)
+    x = keras.layers.Dense(
+        hidden_units, "sigmoid", kernel_initializer=_glorot(seeds), name="hidden_1"
+    )(x)
+    x = keras.layers.Reshape((10, 10, hidden_units // 100), name="maps")(x)
+    # (10 - 1) * 3 + 5 = 32: a valid 5x5 transposed convolution of stride 3.
+    images = keras.layers.Conv2DTranspose(
+        3,
+        5,
+        strides=3,
+        padding="valid",
+        activation=output_activation,
+        kernel_initializer=_glorot(seeds),
+        name="images",
+    )(x)
+    return keras.Model(z, images, name=name)
+
+
+def cifar10_discriminator(
+    image_shape=CIFAR10_SHAPE,
+    input_dropout=0.2,
+    hidden_dropout=0.5,
+    weight_range=0.005,
+    seed=None,
+    name="discriminator",
+):
+    """The paper's convolutional maxout CIFAR-10 discriminator.
+
+    Three maxout convolutions (32x2 pieces 8x8 with 4x4 pooling of stride 2,
+    32x2 8x8 with 4x4/2 pooling, 192x2 5x5 with 2x2/2 pooling), a maxout layer
+    of 500 units x 5 pieces, and a logit; dropout as in the MNIST model.
+
+    Example:
+
+    >>> discriminator = keras_gan.models.cifar10_discriminator()
+    >>> discriminator(np.zeros((2, 32, 32, 3))).shape
+    (2, 1)
+
+    Args:
+        image_shape: Shape of one input image.
+        input_dropout: Dropout rate on the input.
+        hidden_dropout: Dropout rate on each hidden layer's output.
+        weight_range: Weights start uniform in `[-weight_range, weight_range]`.
+        seed: Optional int seed for the initializers and dropout.
+        name: Name of the model.
+
+    Returns:
+        A `keras.Model` from `[batch, *image_shape]` to logits `[batch, 1]`.
+    """
+    seeds = _seed_stream(seed)
+    images = keras.Input(image_shape, name="images")
+    x = keras.layers.Dropout(input_dropout, seed=next(seeds), name="input_dropout")(images)
+    convolutions = [(32, 8, 4), (32, 8, 4), (192, 5, 2)]  # (filters, kernel, pool)
+    for i, (filters, kernel_size, pool_size) in enumerate(convolutions):
+        x = gan_layers.MaxoutConv2D(
+            filters,
+            2,
+            kernel_size,
+            kernel_initializer=_uniform(weight_range, seeds),
+            name=f"maxout_conv_{i}",
+        )(x)
+        x = keras.layers.MaxPooling2D(pool_size, strides=2, name=f"pool_{i}")(x)
+        x = keras.layers.Dropout(hidden_dropout, seed=next(seeds), name=f"dropout_conv_{i}")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    x = gan_layers.Maxout(500, 5, kernel_initializer=_uniform(weight_range, seeds), name="maxout")(x)
+    x = keras.layers.Dropout(hidden_dropout, seed=next(seeds), name="dropout")(x)
+    logits = keras.layers.Dense(1, kernel_initializer=_uniform(weight_range, seeds), name="logit")(x)
+    return keras.Model(images, logits, name=name)
+
+
+def mlp_generator(
+    latent_dim=2,
+    output_shape=(2,),
+    hidden_units=(128, 128),
+    activation="relu",
+    output_activation="linear",
+    seed=None,
+    name="generator",
+):
+    """A plain MLP generator, for toy distributions and quick experiments.
+
+    Example:
+
+    >>> generator = keras_gan.models.mlp_generator(latent_dim=2, output_shape=(2,))
+    >>> generator(np.zeros((3, 2))).shape
+    (3, 2)
+
+    Args:
+        latent_dim: Int, the size of the noise vector z.
+        output_shape: Shape of one generated example.
+        hidden_units: Sizes of the hidden layers.
+        activation: Activation of the hidden layers.
+        output_activation: Activation of the output layer.
+        seed: Optional int seed for the initializers.
+        name: Name of the model.
+
+    Returns:
+        A `keras.Model` from `[batch, latent_dim]` to `[batch, *output_shape]`.
+    """
+    seeds = _seed_stream(seed)
+    z = keras.Input((latent_dim,), name="z")
+    x = z
+    for i, units in enumerate(hidden_units):
+        x = keras.layers.Dense(units, activation, kernel_initializer=_glorot(seeds), name=f"hidden_{i}")(x)
+    x = keras.layers.Dense(
+        int(np.prod(output_shape)), output_activation, kernel_initializer=_glorot(seeds), name="output"
+    )(x)
+    outputs = keras.layers.Reshape(tuple(output_shape), name="samples")(x)
+    return keras.Model(z, outputs, name=name)
+
+
+def mlp_discriminator(
+    input_shape=(2,),
+    hidden_units=(128, 128),
+    activation="leaky_relu",
+    dropout=0.0,
+    seed=None,
+    name="discriminator",
+):
+    """A plain MLP discriminator returning logits.
+
+    Example:
+
+    >>> discriminator = keras_gan.models.mlp_discriminator(input_shape=(2,))
+    >>> discriminator(np.zeros((3, 2))).shape
+    (3, 1)
+
+    Args:
+        input_shape: Shape of one input example.
+        hidden_units: Sizes of the hidden layers.
+        activation: Activation of the hidden layers.
+        dropout: Dropout rate after each hidden layer.
+        seed: Optional int seed for the initializers and dropout.
+        name: Name of the model.
+
+    Returns:
+        A `keras.Model` from `[batch, *input_shape]` to logits `[batch, 1]`.
+    """
+    seeds = _seed_stream(seed)
+    inputs = keras.Input(tuple(input_shape), name="inputs")
+    x = keras.layers.Flatten(name="flatten")(inputs)
+    for i, units in enumerate(hidden_units):
+        x = keras.layers.Dense(units, activation, kernel_initializer=_glorot(seeds), name=f"hidden_{i}")(x)
+        if dropout:
+            x = keras.layers.Dropout(dropout, seed=next(seeds), name=f"dropout_{i}")(x)
+    logits = keras.layers.Dense(1, kernel_initializer=_glorot(seeds), name="logit")(x)
+    return keras.Model(inputs, logits, name=name)

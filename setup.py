@@ -1,0 +1,33 @@
+"""Installs keras_gan, its experiment launchers and its exporter."""
+
+import setuptools
+
+setuptools.setup(
+    name="keras_gan",
+    version="0.1.0",
+    description=(
+        "Generative Adversarial Nets (Goodfellow et al., 2014) as a Keras model: "
+        "Algorithm 1 in train_step, the paper's architectures and evaluation."
+    ),
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=setuptools.find_packages(include=["keras_gan*", "experiments*", "export*"]),
+    install_requires=[
+        "tensorflow==2.21.*",
+        "keras>=3.15",
+        "tensorflow-probability==0.25.*",
+        "tf-keras==2.21.*",  # TFP imports tf_keras; its version follows TensorFlow's.
+        "tensorflow-datasets>=4.9",
+        "tensorboard==2.21.*",  # TF 2.21 no longer installs it.
+        "absl-py>=2.1",
+        "ai-edge-litert>=2.0",
+        "numpy>=1.26",
+        "pillow>=10",
+        "matplotlib>=3.8",
+    ],
+    extras_require={
+        "test": ["pytest>=8"],
+        "bench": ["torch==2.13.0"],
+    },
+)
