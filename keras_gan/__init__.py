@@ -4,6 +4,7 @@ from keras_gan import layers
 from keras_gan import losses
 from keras_gan import models
 from keras_gan import optimizers
+from keras_gan import presets
 from keras_gan import priors
 from keras_gan import schedules
 from keras_gan.gan import GAN
