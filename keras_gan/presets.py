@@ -35,6 +35,11 @@ class Preset:
         optimizer: `"sgd"` (the paper's schedules) or `"adam"`.
         learning_rate: The initial learning rate of both optimizers.
         beta_1: Adam's first-moment decay (Adam only).
+        momentum: SGD's momentum at the start (SGD only).
+        final_momentum: SGD's momentum from `momentum_saturate_epoch` on.
+        momentum_saturate_epoch: The epoch where the momentum ramp ends.
+        decay_factor: SGD's learning rate is divided by it every step.
+        min_learning_rate: The floor of SGD's decaying learning rate.
     """
 
     name: str
@@ -45,6 +50,11 @@ class Preset:
     optimizer: str = "sgd"
     learning_rate: float = 0.1
     beta_1: float = 0.5
+    momentum: float = 0.5
+    final_momentum: float = 0.7
+    momentum_saturate_epoch: int = 250
+    decay_factor: float = 1.000004
+    min_learning_rate: float = 1e-6
 
     def make_optimizers(self, steps_per_epoch, learning_rate=None):
         """Builds fresh discriminator and generator optimizers.
@@ -67,8 +77,15 @@ class Preset:
             return keras.optimizers.Adam(learning_rate, beta_1=self.beta_1)
         # The original: momentum 0.5 -> 0.7 from epoch 1 to 250, and the rate
         # divided by 1.000004 every step down to 1e-6.
-        momentum = schedules.LinearRamp(0.5, 0.7, steps_per_epoch, 250 * steps_per_epoch)
-        rate = schedules.ExponentialDecayWithFloor(learning_rate, 1.000004, 1e-6)
+        momentum = schedules.LinearRamp(
+            self.momentum,
+            self.final_momentum,
+            steps_per_epoch,
+            self.momentum_saturate_epoch * steps_per_epoch,
+        )
+        rate = schedules.ExponentialDecayWithFloor(
+            learning_rate, self.decay_factor, self.min_learning_rate
+        )
         return optimizers.ScheduledMomentumSGD(learning_rate=rate, momentum=momentum)
 
 
