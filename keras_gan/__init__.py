@@ -1,5 +1,7 @@
 """keras_gan: Generative Adversarial Nets (Goodfellow et al., 2014) in Keras."""
 
+from keras_gan import data
+from keras_gan import distribute
 from keras_gan import layers
 from keras_gan import losses
 from keras_gan import models
@@ -7,6 +9,7 @@ from keras_gan import optimizers
 from keras_gan import presets
 from keras_gan import priors
 from keras_gan import schedules
+from keras_gan import toy
 from keras_gan.gan import GAN
 
 __version__ = "0.1.0"

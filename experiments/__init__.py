@@ -1,0 +1,1 @@
+"""absl launchers for the paper's experiments: `python -m experiments.<name>`."""

@@ -1,0 +1,67 @@
+"""Files a run leaves for people: metrics.json and plots."""
+
+import csv
+import json
+import os
+
+
+def write_metrics(metrics, path):
+    """Writes `metrics` as indented JSON, atomically (a kill never leaves half a file)."""
+    temporary = f"{path}.tmp"
+    with open(temporary, "w", encoding="utf-8") as file:
+        json.dump(metrics, file, indent=2, sort_keys=True)
+        file.write("\n")
+    os.replace(temporary, path)
+
+
+def plot_learning_curve(history_csv, path, key="parzen_ll"):
+    """Plots `key` (by default the Parzen log-likelihood) against epoch.
+
+    Args:
+        history_csv: The CSVLogger file of the run.
+        path: Where to write the PNG.
+        key: The column to plot.
+
+    Returns:
+        Whether a plot was written (False when no epoch logged `key`).
+    """
+    if not os.path.exists(history_csv):
+        return False
+    with open(history_csv, encoding="utf-8") as file:
+        rows = [row for row in csv.DictReader(file) if row.get(key) not in (None, "", "nan")]
+    if not rows:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    epochs = [int(row["epoch"]) + 1 for row in rows]
+    values = [float(row[key]) for row in rows]
+    figure, axes = pyplot.subplots(figsize=(5, 3.5), dpi=120)
+    axes.plot(epochs, values, marker="o")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel("Parzen log-likelihood (nats)" if key == "parzen_ll" else key)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(path)
+    pyplot.close(figure)
+    return True
+
+
+def plot_samples_2d(samples, modes, path, title=""):
+    """Scatter plot of 2-D generated samples over the data's mode centres."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    figure, axes = pyplot.subplots(figsize=(4.5, 4.5), dpi=120)
+    axes.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.3, label="G(z)")
+    axes.scatter(modes[:, 0], modes[:, 1], s=40, c="red", marker="x", label="modes")
+    axes.set_aspect("equal")
+    axes.set_title(title)
+    axes.legend(loc="upper right", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path)
+    pyplot.close(figure)
