@@ -143,12 +143,14 @@ def training_callbacks(config, data):
     `ParzenEstimate` comes before the callbacks that read its log keys.
     """
     output = config.output_dir
+    tensorboard_dir = os.path.join(output, "tensorboard")
     callbacks = [
         backup_and_restore(output),
         gan_callbacks.SampleGrid(
             os.path.join(output, "grids"),
             every_n_epochs=config.grid_every,
             training_data=data.neighbours,
+            log_dir=tensorboard_dir,
         ),
     ]
     if config.parzen_every:
@@ -163,7 +165,7 @@ def training_callbacks(config, data):
     callbacks += [
         keras.callbacks.ModelCheckpoint(os.path.join(output, "checkpoints", "last.keras")),
         keras.callbacks.CSVLogger(os.path.join(output, "history.csv"), append=True),
-        keras.callbacks.TensorBoard(os.path.join(output, "tensorboard")),
+        keras.callbacks.TensorBoard(tensorboard_dir),
     ]
     return callbacks
 

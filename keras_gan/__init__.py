@@ -1,11 +1,15 @@
 """keras_gan: Generative Adversarial Nets (Goodfellow et al., 2014) in Keras."""
 
+from keras_gan import callbacks
 from keras_gan import data
 from keras_gan import distribute
+from keras_gan import figures
+from keras_gan import images
 from keras_gan import layers
 from keras_gan import losses
 from keras_gan import models
 from keras_gan import optimizers
+from keras_gan import parzen
 from keras_gan import presets
 from keras_gan import priors
 from keras_gan import schedules

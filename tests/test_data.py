@@ -1,0 +1,422 @@
+"""Tests for keras_gan.data: sources, splits, preprocessing and the training pipeline."""
+
+import gzip
+import os
+import shutil
+import struct
+import warnings
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+from PIL import Image
+
+from keras_gan import data
+
+_REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_MNIST_CANDIDATES = [
+    os.environ.get("KERAS_GAN_MNIST_DIR", ""),
+    os.path.join(_REPO, "..", "shared", "data", "mnist-8k"),
+    "/work/shared/data/mnist-8k",
+]
+
+
+@pytest.fixture(scope="module")
+def mnist_dir():
+    """The real MNIST IDX files. They exist in CI: missing files FAIL, not skip."""
+    for candidate in _MNIST_CANDIDATES:
+        if candidate and os.path.isfile(os.path.join(candidate, "images-idx3-ubyte.gz")):
+            return candidate
+    pytest.fail(
+        "Real MNIST files not found (images-idx3-ubyte.gz); looked in "
+        f"{[c for c in _MNIST_CANDIDATES if c]}. Set KERAS_GAN_MNIST_DIR."
+    )
+
+
+@pytest.fixture(scope="module")
+def mnist_raw(mnist_dir):
+    with gzip.open(os.path.join(mnist_dir, "images-idx3-ubyte.gz")) as f:
+        raw = f.read()
+    # Independent of read_idx: the header is 16 bytes for idx3.
+    return np.frombuffer(raw, np.uint8, offset=16).reshape(8000, 28, 28, 1)
+
+
+def _write_idx(path, array, compress=False):
+    codes = {np.dtype("uint8"): 0x08, np.dtype(">f4"): 0x0D}
+    array = np.ascontiguousarray(array)
+    header = bytes([0, 0, codes[array.dtype], array.ndim])
+    payload = header + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
+    with (gzip.open if compress else open)(path, "wb") as f:
+        f.write(payload)
+    return path
+
+
+def _to_numpy(dataset):
+    return np.stack(list(dataset.as_numpy_iterator()))
+
+
+class TestIdxSource:
+    def test_ranges_select_slices_of_the_real_file(self, mnist_dir, mnist_raw):
+        train = data.load("mnist", "0:7000", data_dir=mnist_dir)
+        valid = data.load("mnist", "7000:8000", data_dir=mnist_dir)
+        assert train.element_spec == tf.TensorSpec((28, 28, 1), tf.float32)
+        assert int(train.cardinality()) == 7000 and int(valid.cardinality()) == 1000
+        np.testing.assert_array_equal(_to_numpy(valid), mnist_raw[7000:] / np.float32(255))
+        first = next(iter(train)).numpy()
+        np.testing.assert_array_equal(first, mnist_raw[0] / np.float32(255))
+
+    def test_load_array_and_value_ranges(self, mnist_dir, mnist_raw):
+        unit = data.load_array("mnist", "7000:8000", data_dir=mnist_dir)
+        assert unit.shape == (1000, 28, 28, 1) and unit.dtype == np.float32
+        assert unit.min() == 0.0 and unit.max() == 1.0
+        symmetric = data.load_array(
+            "mnist", "7000:8000", data_dir=mnist_dir, value_range=(-1, 1)
+        )
+        assert symmetric.min() == -1.0 and symmetric.max() == 1.0
+        np.testing.assert_allclose(symmetric, mnist_raw[7000:] / 127.5 - 1.0, atol=1e-6)
+
+    def test_open_ended_ranges(self, mnist_dir):
+        assert int(data.load("mnist", "7500:", data_dir=mnist_dir).cardinality()) == 500
+        assert int(data.load("mnist", ":300", data_dir=mnist_dir).cardinality()) == 300
+
+    def test_pixel_mean_of_dataset_and_array(self, mnist_dir, mnist_raw):
+        train = data.load("mnist", "0:7000", data_dir=mnist_dir)
+        expected = mnist_raw[:7000].mean(axis=0) / 255.0
+        mean = data.pixel_mean(train)
+        assert mean.shape == (28, 28, 1) and mean.dtype == np.float32
+        np.testing.assert_allclose(mean, expected, atol=1e-6)
+        np.testing.assert_allclose(data.pixel_mean(mnist_raw[:7000] / 255.0), expected, atol=1e-6)
+        assert 0.1 < mean.mean() < 0.15  # MNIST's well-known mean intensity ~0.13.
+
+    def test_read_idx_labels(self, mnist_dir):
+        labels = data.read_idx(os.path.join(mnist_dir, "labels-idx1-ubyte.gz"))
+        assert labels.shape == (8000,) and labels.dtype == np.uint8
+        assert set(np.unique(labels)) == set(range(10))
+
+    def test_uncompressed_copy_reads_the_same(self, mnist_dir, mnist_raw, tmp_path):
+        with gzip.open(os.path.join(mnist_dir, "images-idx3-ubyte.gz")) as src:
+            (tmp_path / "images-idx3-ubyte").write_bytes(src.read())
+        got = data.load_array("mnist", "100:200", data_dir=str(tmp_path))
+        np.testing.assert_array_equal(got, mnist_raw[100:200] / np.float32(255))
+
+    def test_named_split_of_a_single_file_needs_a_range(self, mnist_dir):
+        with pytest.raises(ValueError, match="index range such as '0:7000'"):
+            data.load("mnist", "train", data_dir=mnist_dir)
+
+    @pytest.mark.parametrize(
+        "split, message",
+        [
+            ("0:9000", "holds 8000 images"),
+            ("7000:7000", "start must be below stop"),
+            ("-5:10", "Invalid split"),
+            ("train[0:10]", "Invalid split"),
+            ("a:b", "Invalid split"),
+        ],
+    )
+    def test_bad_ranges(self, mnist_dir, split, message):
+        with pytest.raises(ValueError, match=message):
+            data.load("mnist", split, data_dir=mnist_dir)
+
+    def test_official_file_pair_gives_the_original_splits(self, tmp_path):
+        # Image i carries its index in its first two pixels.
+        index = np.arange(60000)
+        train = np.zeros((60000, 28, 28), np.uint8)
+        train[:, 0, 0], train[:, 0, 1] = index % 256, index // 256
+        _write_idx(tmp_path / "train-images-idx3-ubyte.gz", train, compress=True)
+        _write_idx(tmp_path / "t10k-images-idx3-ubyte", np.full((7, 28, 28), 9, np.uint8))
+
+        def first_index(dataset):
+            pixels = np.round(next(iter(dataset)).numpy()[0, :2, 0] * 255)
+            return int(pixels[0] + 256 * pixels[1])
+
+        splits = {s: data.load("mnist", s, data_dir=str(tmp_path)) for s in data.SPLITS}
+        assert [int(splits[s].cardinality()) for s in data.SPLITS] == [50000, 10000, 7]
+        assert first_index(splits["train"]) == 0
+        assert first_index(splits["validation"]) == 50000
+        assert first_index(data.load("mnist", "123:", data_dir=str(tmp_path))) == 123
+
+    def test_color_idx4_for_cifar10_and_shape_check(self, tmp_path):
+        images = np.random.default_rng(0).integers(0, 256, (6, 32, 32, 3), dtype=np.uint8)
+        _write_idx(tmp_path / "images-idx4-ubyte", images)
+        got = data.load_array("cifar10", "2:5", data_dir=str(tmp_path))
+        np.testing.assert_array_equal(got, images[2:5] / np.float32(255))
+        with pytest.raises(ValueError, match=r"'mnist' images are \(28, 28, 1\)"):
+            data.load("mnist", "0:6", data_dir=str(tmp_path))
+
+    def test_ambiguous_layout(self, tmp_path):
+        for name in ("images-idx3-ubyte", "train-images-idx3-ubyte"):
+            _write_idx(tmp_path / name, np.zeros((2, 28, 28), np.uint8))
+        with pytest.raises(ValueError, match="Ambiguous IDX directory"):
+            data.load("mnist", "0:1", data_dir=str(tmp_path))
+
+
+class TestCorruptIdx:
+    @pytest.fixture
+    def valid_bytes(self, tmp_path):
+        images = (np.arange(2 * 28 * 28) % 251).astype(np.uint8).reshape(2, 28, 28)
+        path = _write_idx(tmp_path / "ok", images)
+        return path.read_bytes()
+
+    def _load(self, tmp_path, payload, name="images-idx3-ubyte"):
+        (tmp_path / name).write_bytes(payload)
+        return data.load("mnist", "0:1", data_dir=str(tmp_path))
+
+    def test_bad_magic_number(self, tmp_path, valid_bytes):
+        message = "not an IDX file: bad magic number. Received: magic=0x12340803"
+        with pytest.raises(ValueError, match=message):
+            self._load(tmp_path, b"\x12\x34" + valid_bytes[2:])
+
+    def test_truncated_data(self, tmp_path, valid_bytes):
+        with pytest.raises(ValueError, match="is truncated: its header declares shape"):
+            self._load(tmp_path, valid_bytes[:-10])
+
+    def test_truncated_header(self, tmp_path, valid_bytes):
+        with pytest.raises(ValueError, match="is truncated: its header needs 16 bytes"):
+            self._load(tmp_path, valid_bytes[:9])
+
+    def test_trailing_bytes(self, tmp_path, valid_bytes):
+        with pytest.raises(ValueError, match="trailing bytes"):
+            self._load(tmp_path, valid_bytes + b"\0\0")
+
+    def test_truncated_gzip(self, tmp_path, valid_bytes):
+        compressed = gzip.compress(valid_bytes)
+        with pytest.raises(ValueError, match="truncated or corrupt"):
+            self._load(tmp_path, compressed[: len(compressed) // 2], "images-idx3-ubyte.gz")
+
+    def test_non_uint8_images(self, tmp_path):
+        _write_idx(tmp_path / "images-idx3-ubyte", np.zeros((2, 28, 28), ">f4"))
+        with pytest.raises(ValueError, match="Expected uint8 images"):
+            data.load("mnist", "0:1", data_dir=str(tmp_path))
+
+    def test_read_idx_round_trips_other_dtypes(self, tmp_path):
+        array = np.linspace(-1, 1, 12, dtype=">f4").reshape(3, 4)
+        got = data.read_idx(_write_idx(tmp_path / "x.idx", array))
+        assert got.dtype == np.float32 and got.dtype.isnative
+        np.testing.assert_array_equal(got, array)
+
+
+class TestTfdsSource:
+    @pytest.fixture
+    def recorded_calls(self, monkeypatch):
+        calls = []
+        original = tfds.load
+
+        def spy(*args, **kwargs):
+            calls.append(kwargs)
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(tfds, "load", spy)
+        return calls
+
+    @pytest.mark.parametrize(
+        "name, shape, expected_splits",
+        [
+            ("mnist", (28, 28, 1), ["train[0:50000]", "train[50000:60000]", "test"]),
+            ("cifar10", (32, 32, 3), ["train[0:40000]", "train[40000:50000]", "test"]),
+        ],
+    )
+    def test_mocked_splits_shapes_and_range(self, recorded_calls, name, shape, expected_splits):
+        with tfds.testing.mock_data(num_examples=4):
+            datasets = [
+                data.load(name, split, data_dir="/unused/tfds", download=False)
+                for split in ("train", "validation", "test", "0:7000")
+            ]
+            raw = _to_numpy(tfds.load(name, split="train").map(lambda ex: ex["image"]))
+            symmetric = _to_numpy(data.load(name, "train", value_range=(-1, 1)))
+        assert [call["split"] for call in recorded_calls[:4]] == expected_splits + ["train[0:7000]"]
+        for call in recorded_calls[:4]:
+            assert call["data_dir"] == "/unused/tfds" and call["download"] is False
+        for dataset in datasets:
+            assert dataset.element_spec == tf.TensorSpec(shape, tf.float32)
+        images = _to_numpy(datasets[0])
+        assert images.shape == (4, *shape) and 0.0 <= images.min() and images.max() <= 1.0
+        np.testing.assert_array_equal(images, raw / np.float32(255))
+        assert -1.0 <= symmetric.min() and symmetric.max() <= 1.0
+        np.testing.assert_allclose(symmetric, raw / 127.5 - 1.0, atol=1e-6)
+
+    def test_cifar10_gcn(self):
+        with tfds.testing.mock_data(num_examples=3):
+            images = _to_numpy(data.load("cifar10", "test", preprocessing="gcn"))
+        flat = images.reshape(3, -1).astype(np.float64)
+        np.testing.assert_allclose(flat.mean(axis=1), 0.0, atol=1e-4)
+        np.testing.assert_allclose(np.linalg.norm(flat, axis=1), 55.0, rtol=1e-5)
+
+    def test_range_beyond_the_official_train_split(self):
+        with pytest.raises(ValueError, match="holds 60000 images"):
+            data.load("mnist", "59000:61000")
+
+
+class TestOffline:
+    def _assert_one_clear_message(self, error, name):
+        message = str(error)
+        assert "\n" not in message
+        assert f"data_dir='/path/to/{name}-idx'" in message
+        assert error.__cause__ is None and error.__suppress_context__
+
+    def test_download_failure_gives_one_clear_error(self, tmp_path, monkeypatch):
+        # The network failure is simulated so the test holds on machines with network.
+        def no_network(self, *args, **kwargs):
+            raise ConnectionError("[Errno -3] Temporary failure in name resolution")
+
+        monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare", no_network)
+        with pytest.raises(data.DatasetUnavailableError, match="ConnectionError") as info:
+            data.load("mnist", data_dir=str(tmp_path), download=True)
+        assert isinstance(info.value, RuntimeError)
+        self._assert_one_clear_message(info.value, "mnist")
+
+    def test_no_local_data_without_download(self, tmp_path):
+        with pytest.raises(data.DatasetUnavailableError) as info:
+            data.load("cifar10", "test", data_dir=str(tmp_path), download=False)
+        self._assert_one_clear_message(info.value, "cifar10")
+        assert "idx4" in str(info.value)
+
+    def test_unknown_name_lists_known_ones(self):
+        with pytest.raises(ValueError, match="Expected one of: 'mnist', 'cifar10', 'tfd'"):
+            data.load("imagenet")
+
+    @pytest.mark.parametrize(
+        "kwargs, message",
+        [
+            ({"value_range": (0, 255)}, "Expected \\(0, 1\\) or \\(-1, 1\\)"),
+            ({"preprocessing": "zca"}, "Expected None or 'gcn'"),
+            ({"preprocessing": "gcn", "value_range": (0, 1)}, "unbounded"),
+            ({"preprocessing": "gcn", "gcn_scale": -1.0}, "positive gcn_scale"),
+        ],
+    )
+    def test_bad_preprocessing_arguments(self, mnist_dir, kwargs, message):
+        with pytest.raises(ValueError, match=message):
+            data.load("mnist", "0:10", data_dir=mnist_dir, **kwargs)
+
+
+class TestTfdSource:
+    def _write_faces(self, directory, count, size=(48, 48)):
+        os.makedirs(directory, exist_ok=True)
+        faces = np.random.default_rng(0).integers(0, 256, (count, *size), dtype=np.uint8)
+        for i, face in enumerate(faces):
+            Image.fromarray(face, mode="L").save(os.path.join(directory, f"face_{i:03d}.png"))
+        return faces
+
+    def test_without_data_dir_says_it_is_not_distributable(self):
+        message = "not publicly distributable.*data_dir="
+        with pytest.raises(data.DatasetUnavailableError, match=message):
+            data.load("tfd")
+
+    def test_range_and_named_splits(self, tmp_path):
+        faces = self._write_faces(tmp_path, 5)
+        got = data.load_array("tfd", "1:4", data_dir=str(tmp_path))
+        np.testing.assert_array_equal(got, faces[1:4, :, :, None] / np.float32(255))
+        message = "Named splits read data_dir/<split>/"
+        with pytest.raises(data.DatasetUnavailableError, match=message):
+            data.load("tfd", "train", data_dir=str(tmp_path))
+        test_faces = self._write_faces(tmp_path / "test", 2)
+        got = data.load_array("tfd", "test", data_dir=str(tmp_path))
+        np.testing.assert_array_equal(got[..., 0], test_faces / np.float32(255))
+
+    def test_wrong_image_size(self, tmp_path):
+        self._write_faces(tmp_path, 2, size=(32, 48))
+        with pytest.raises(ValueError, match="TFD images are 48x48"):
+            data.load("tfd", "0:2", data_dir=str(tmp_path))
+
+
+class TestGlobalContrastNormalize:
+    def test_matches_pylearn2_formula(self):
+        images = np.random.default_rng(0).uniform(0, 255, (4, 32, 32, 3)).astype(np.float32)
+        flat = images.reshape(4, -1).astype(np.float64)
+        centred = flat - flat.mean(axis=1, keepdims=True)
+        expected = centred / (np.sqrt((centred**2).sum(axis=1, keepdims=True)) / 55.0)
+        got = data.global_contrast_normalize(images).numpy().reshape(4, -1)
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+        single = data.global_contrast_normalize(images[0]).numpy().reshape(-1)
+        np.testing.assert_allclose(single, expected[0], rtol=1e-4, atol=1e-4)
+
+    def test_constant_image_is_only_centred(self):
+        got = data.global_contrast_normalize(np.full((1, 4, 4, 3), 7.0)).numpy()
+        np.testing.assert_array_equal(got, np.zeros_like(got))
+
+
+class TestTrainingPipeline:
+    def _ids(self, n):
+        return tf.data.Dataset.range(n).map(lambda i: tf.cast(i, tf.float32))
+
+    def _epochs(self, pipeline, count):
+        return [np.concatenate(list(pipeline.as_numpy_iterator())) for _ in range(count)]
+
+    def test_batches_hold_k_times_m_examples(self):
+        with pytest.warns(UserWarning, match="16 of the 1000 examples are left out of each epoch"):
+            pipeline = data.training_pipeline(
+                self._ids(1000), batch_size=8, discriminator_steps=3, seed=0
+            )
+        assert pipeline.element_spec == tf.TensorSpec((24,), tf.float32)
+        batches = list(pipeline.as_numpy_iterator())
+        assert len(batches) == 1000 // 24 and all(b.shape == (24,) for b in batches)
+
+    def test_remainder_differs_between_epochs_and_nothing_repeats(self):
+        with pytest.warns(UserWarning):
+            pipeline = data.training_pipeline(self._ids(100), batch_size=30, seed=1)
+        epochs = self._epochs(pipeline, 6)
+        for epoch in epochs:
+            assert len(epoch) == 90 and len(set(epoch)) == 90
+        left_out = [frozenset(range(100)) - set(epoch.astype(int)) for epoch in epochs]
+        assert len(set(left_out)) > 1
+        assert set().union(*map(set, epochs)) == set(range(100))
+
+    def test_no_warning_without_remainder(self):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            pipeline = data.training_pipeline(self._ids(100), batch_size=25, discriminator_steps=2)
+        assert sorted(np.concatenate(list(pipeline.as_numpy_iterator()))) == list(range(100))
+
+    def test_keep_remainder(self):
+        pipeline = data.training_pipeline(self._ids(50), 20, drop_remainder=False, seed=0)
+        assert [len(b) for b in pipeline.as_numpy_iterator()] == [20, 20, 10]
+        pipeline = data.training_pipeline(self._ids(51), 4, 3, drop_remainder=False)
+        assert [len(b) for b in pipeline.as_numpy_iterator()] == [12] * 4 + [3]
+        with pytest.raises(ValueError, match="last batch holds 2 examples.*discriminator_steps=4"):
+            data.training_pipeline(self._ids(50), 2, 4, drop_remainder=False)
+
+    def test_seed_determinism_and_reshuffle(self):
+        def two_epochs(seed):
+            pipeline = data.training_pipeline(self._ids(200), batch_size=10, seed=seed)
+            return self._epochs(pipeline, 2)
+
+        first, again, other = two_epochs(7), two_epochs(7), two_epochs(8)
+        np.testing.assert_array_equal(first[0], again[0])
+        np.testing.assert_array_equal(first[1], again[1])
+        assert not np.array_equal(first[0], first[1])
+        assert not np.array_equal(first[0], other[0])
+        assert sorted(first[0]) == list(range(200))
+
+    def test_unknown_cardinality_is_counted(self):
+        evens = self._ids(40).filter(lambda x: tf.equal(tf.math.floormod(x, 2.0), 0.0))
+        with pytest.warns(UserWarning, match="2 of the 20 examples"):
+            pipeline = data.training_pipeline(evens, batch_size=6, seed=0)
+        assert len(list(pipeline.as_numpy_iterator())) == 3
+
+    def test_file_cache(self, tmp_path):
+        cache = str(tmp_path / "cache")
+        pipeline = data.training_pipeline(self._ids(20), batch_size=5, seed=0, cache=cache)
+        assert len(self._epochs(pipeline, 2)[1]) == 20
+        assert any(name.startswith("cache") for name in os.listdir(tmp_path))
+
+    @pytest.mark.parametrize(
+        "kwargs, message",
+        [
+            ({"batch_size": 0}, "positive integer for `batch_size`"),
+            ({"batch_size": 4, "discriminator_steps": 1.5}, "integer for `discriminator_steps`"),
+            ({"batch_size": 11}, "fewer than one training step"),
+            ({"batch_size": 2, "cache": 1}, "Received: cache=1"),
+        ],
+    )
+    def test_invalid_arguments(self, kwargs, message):
+        with pytest.raises(ValueError, match=message):
+            data.training_pipeline(self._ids(10), **kwargs)
+
+    def test_rejects_labels_infinite_and_non_datasets(self):
+        labelled = tf.data.Dataset.from_tensor_slices((np.zeros((4, 2)), np.zeros(4)))
+        with pytest.raises(ValueError, match="without labels"):
+            data.training_pipeline(labelled, batch_size=2)
+        with pytest.raises(ValueError, match="infinite dataset"):
+            data.training_pipeline(self._ids(4).repeat(), batch_size=2)
+        with pytest.raises(ValueError, match="Expected a tf.data.Dataset"):
+            data.training_pipeline(np.zeros((4, 2)), batch_size=2)
