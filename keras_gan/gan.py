@@ -1,5 +1,7 @@
 """`GAN`: the adversarial pair as one `keras.Model`, trained by Algorithm 1."""
 
+import numbers
+
 import numpy as np
 import keras
 import tensorflow as tf
@@ -55,7 +57,8 @@ class GAN(keras.Model):
         instance_noise: Non-negative float, the standard deviation of Gaussian
             noise added to every discriminator input during training.
         ema_decay: Optional float in [0, 1). When set, an exponential moving
-            average of the generator's weights is kept and used for sampling.
+            average of the generator's weights is kept and used for sampling;
+            its decay at generator step t is `min(ema_decay, (1 + t) / (10 + t))`.
         seed: Optional int seed of the noise.
         **kwargs: Base `keras.Model` arguments, such as `name`.
     """
@@ -88,9 +91,9 @@ class GAN(keras.Model):
             )
         _check_range("r1_weight", r1_weight, 0.0, None)
         _check_range("instance_noise", instance_noise, 0.0, None)
-        if not 0.0 < real_label <= 1.0:
+        if not isinstance(real_label, numbers.Real) or not 0.0 < real_label <= 1.0:
             raise ValueError(
-                f"Invalid value for argument `real_label`. Received: real_label={real_label}. "
+                f"Invalid value for argument `real_label`. Received: real_label={real_label!r}. "
                 "Expected a float in (0, 1]."
             )
         if ema_decay is not None:
@@ -266,7 +269,11 @@ class GAN(keras.Model):
         return ops.take(noise, replica_id, axis=0)
 
     def _update_ema(self):
-        decay = self.ema_decay
+        # Warm-up as in tf.train.ExponentialMovingAverage(num_updates=...): a
+        # full-strength average would keep the untrained weights for ~1/(1-decay)
+        # steps; this one follows closely early and averages later.
+        step = ops.cast(self.g_optimizer.iterations, "float32")
+        decay = ops.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
         for average, weight in zip(self.ema_generator.weights, self.generator.weights):
             if weight.trainable:
                 average.assign(decay * average + (1.0 - decay) * weight)
@@ -296,13 +303,21 @@ class GAN(keras.Model):
                 f"Expected: {expected}."
             )
         k = self.discriminator_steps
+        message = (
+            "Each batch must hold discriminator_steps * m examples. "
+            f"Received: a batch of {{}} with discriminator_steps={k}. "
+            "Batch the data with keras_gan.data.training_pipeline, or use "
+            "`dataset.batch(k * m, drop_remainder=True)`."
+        )
         if real.shape[0] is not None and real.shape[0] % k:
-            raise ValueError(
-                "Each batch must hold discriminator_steps * m examples. "
-                f"Received: a batch of {real.shape[0]} with discriminator_steps={k}. "
-                "Batch the data with keras_gan.data.training_pipeline, or use "
-                "`dataset.batch(k * m, drop_remainder=True)`."
+            raise ValueError(message.format(real.shape[0]))
+        if real.shape[0] is None and k > 1:
+            # The size is known only when the step runs: check it there.
+            check = tf.debugging.assert_equal(
+                tf.shape(real)[0] % k, 0, message=message.format("size not divisible by k")
             )
+            with tf.control_dependencies([check]):
+                real = tf.identity(real)
         return ops.cast(real, self.compute_dtype)
 
     def sample_latent(self, num_samples, seed=None):
@@ -392,7 +407,8 @@ def _num_replicas():
 
 
 def _check_range(name, value, low, high):
-    if not isinstance(value, (int, float)) or value < low or (high is not None and value >= high):
+    is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not is_number or value < low or (high is not None and value >= high):
         bound = f"[{low}, {high})" if high is not None else f">= {low}"
         raise ValueError(
             f"Invalid value for argument `{name}`. Received: {name}={value!r}. "

@@ -1,0 +1,449 @@
+"""Tests of the generator exporter (`export/`, `python -m export`).
+
+One MNIST GAN (the paper's generator, 100-1200-1200-784) is trained for one
+epoch on real digits and exported once, with every LiteRT variant, by a
+module-scoped fixture; most tests read that export. Tiny MLP generators
+cover the error paths, the launcher and the atomic write.
+"""
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import export
+import keras_gan
+from export import exporter
+from export import verify
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+MNIST_DIR = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-8k"
+
+
+def _mnist():
+    path = MNIST_DIR / "images-idx3-ubyte.gz"
+    if not path.is_file():
+        pytest.fail(f"Real MNIST digits are required and missing: {path}")
+    images = keras_gan.data.read_idx(path).astype("float32") / 255.0
+    return images[..., None]  # [8000, 28, 28, 1]
+
+
+def _tiny_generator(latent_dim=4, seed=0):
+    return keras_gan.models.mlp_generator(
+        latent_dim=latent_dim, output_shape=(3, 2), hidden_units=(8,),
+        output_activation="sigmoid", seed=seed,
+    )
+
+
+def _tiny_gan(latent_prior="gaussian"):
+    return keras_gan.GAN(
+        _tiny_generator(),
+        keras_gan.models.mlp_discriminator(input_shape=(3, 2), hidden_units=(8,), seed=1),
+        latent_prior=latent_prior,
+    )
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    return _mnist()
+
+
+@pytest.fixture(scope="module")
+def trained_gan_file(mnist, tmp_path_factory):
+    """A briefly trained MNIST GAN, saved whole (not just its generator)."""
+    keras.utils.set_random_seed(0)
+    train = mnist[:7000]
+    generator = keras_gan.models.mnist_generator(data_mean=train.mean(0), seed=0)
+    discriminator = keras_gan.models.mnist_discriminator(seed=1)
+    gan = keras_gan.GAN(generator, discriminator, latent_prior="uniform", seed=0)
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+        g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+    )
+    gan.fit(tf.data.Dataset.from_tensor_slices(train).batch(100), epochs=1, shuffle=False, verbose=0)
+    path = tmp_path_factory.mktemp("gan") / "gan.keras"
+    gan.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def exported(trained_gan_file, mnist, tmp_path_factory):
+    """The trained GAN exported with every LiteRT variant and the Parzen check."""
+    output_dir = tmp_path_factory.mktemp("exports") / "mnist"
+    report = export.export_generator(
+        trained_gan_file,
+        output_dir,
+        quantize=["dynamic", "float16"],
+        parzen_data=(mnist[7000:7500], mnist[7500:8000]),
+        parzen_samples=2000,
+    )
+    generator = keras.saving.load_model(trained_gan_file, compile=False).sampling_generator
+    return output_dir, report, generator
+
+
+def _noise(batch, latent_dim=100, seed=5):
+    return np.random.default_rng(seed).uniform(-3**0.5, 3**0.5, (batch, latent_dim)).astype("float32")
+
+
+class TestExportedFiles:
+    def test_layout_and_report(self, exported, trained_gan_file):
+        output_dir, report, _ = exported
+        names = sorted(path.name for path in output_dir.iterdir())
+        assert names == [
+            "export.json", "generator.tflite", "generator_dynamic.tflite",
+            "generator_float16.tflite", "saved_model",
+        ]
+        on_disk = json.loads((output_dir / "export.json").read_text())
+        assert on_disk == report
+        assert report["source"] == {
+            "path": str(trained_gan_file), "kind": "gan", "sha256": on_disk["source"]["sha256"]
+        }
+        assert report["latent_dim"] == 100
+        assert (report["prior"], report["prior_origin"]) == ("uniform", "gan")
+        assert report["output_shape"] == [28, 28, 1]
+        assert report["value_range"]["declared"] == [0.0, 1.0]
+        low, high = report["value_range"]["observed"]
+        assert 0.0 <= low < high <= 1.0
+        assert report["versions"]["keras_gan"] == keras_gan.__version__
+        assert report["versions"]["tensorflow"] == tf.__version__
+        assert not list(output_dir.parent.glob(".mnist.*")), "staging directory left behind"
+
+    def test_report_records_the_checks(self, exported):
+        checks = exported[1]["verification"]
+        saved = checks["saved_model"]
+        assert saved["signatures"] == ["generate", "sample"]
+        assert saved["max_abs_error"] <= 1e-5
+        assert "keras_gan not in sys.modules" in saved["process"]
+        assert saved["sample"]["same_seed_max_abs_difference"] == 0.0
+        assert saved["sample"]["other_seed_mean_abs_difference"] > 1e-3
+        for mode in ("none", "dynamic", "float16"):
+            assert checks["tflite"][mode]["max_abs_error"] <= verify.TFLITE_TOLERANCES[mode]
+            assert 1 in checks["tflite"][mode]["batch_sizes"]
+
+
+class TestSavedModel:
+    def test_signatures_have_names_shapes_and_dynamic_batch(self, exported):
+        loaded = tf.saved_model.load(str(exported[0] / "saved_model"))
+        assert sorted(loaded.signatures) == ["generate", "sample"]
+        generate = loaded.signatures["generate"]
+        (z_spec,) = generate.structured_input_signature[1].values()
+        assert (z_spec.name, z_spec.shape.as_list(), z_spec.dtype) == ("z", [None, 100], tf.float32)
+        assert generate.structured_outputs["images"].shape.as_list() == [None, 28, 28, 1]
+        sample_specs = loaded.signatures["sample"].structured_input_signature[1]
+        assert {name: (spec.shape.rank, spec.dtype) for name, spec in sample_specs.items()} == {
+            "num_samples": (0, tf.int32), "seed": (0, tf.int64)
+        }
+
+    def test_generate_matches_keras_at_any_batch(self, exported):
+        output_dir, _, generator = exported
+        generate = tf.saved_model.load(str(output_dir / "saved_model")).signatures["generate"]
+        for batch in (1, 7, 100):
+            z = _noise(batch)
+            images = generate(z=tf.constant(z))["images"].numpy()
+            np.testing.assert_allclose(images, generator(z).numpy(), atol=1e-5, rtol=0)
+
+    def test_sample_is_reproducible_and_uses_the_prior(self, exported):
+        sample = tf.saved_model.load(str(exported[0] / "saved_model")).signatures["sample"]
+        generator = exported[2]
+
+        def draw(n, seed):
+            images = sample(num_samples=tf.constant(n), seed=tf.constant(seed, tf.int64))["images"]
+            return images.numpy()
+
+        first, again, other = draw(16, 3), draw(16, 3), draw(16, 4)
+        np.testing.assert_array_equal(first, again)
+        assert np.abs(first - other).mean() > 1e-3
+        z = export.stateless_latent("uniform", 16, 100, seed=3).numpy()
+        assert np.abs(z).max() <= 3**0.5 and abs(z.std() - 1.0) < 0.05
+        np.testing.assert_allclose(first, generator(z).numpy(), atol=1e-5, rtol=0)
+        assert draw(1, 3).shape == (1, 28, 28, 1)
+
+    def test_sample_rejects_non_positive_count(self, exported):
+        sample = tf.saved_model.load(str(exported[0] / "saved_model")).signatures["sample"]
+        with pytest.raises(tf.errors.InvalidArgumentError, match="num_samples"):
+            sample(num_samples=tf.constant(0), seed=tf.constant(0, tf.int64))
+
+    def test_standalone_check_catches_a_wrong_model(self, exported):
+        output_dir, _, generator = exported
+        z = _noise(10)
+        wrong = generator(z).numpy() + 1e-3
+        with pytest.raises(verify.VerificationError, match="differs from the Keras generator"):
+            verify.check_saved_model(output_dir / "saved_model", z, wrong)
+
+    @pytest.mark.parametrize("prior", ["uniform", "gaussian", "spherical"])
+    def test_stateless_latent_follows_each_prior(self, prior):
+        z = export.stateless_latent(prior, 4000, 10, seed=1).numpy()
+        np.testing.assert_array_equal(z, export.stateless_latent(prior, 4000, 10, seed=1).numpy())
+        if prior == "spherical":
+            np.testing.assert_allclose(np.linalg.norm(z, axis=1), 1.0, atol=1e-5)
+        else:
+            assert abs(z.mean()) < 0.02 and abs(z.std() - 1.0) < 0.02
+        assert (np.abs(z).max() <= 3**0.5) == (prior != "gaussian")
+
+
+class TestLiteRT:
+    @pytest.mark.parametrize(
+        "mode, filename",
+        [("none", "generator.tflite"), ("dynamic", "generator_dynamic.tflite"),
+         ("float16", "generator_float16.tflite")],
+    )
+    def test_runs_in_litert_with_resized_batch(self, exported, mode, filename):
+        output_dir, _, generator = exported
+        runner = export.LiteRTGenerator(output_dir / filename)
+        assert type(runner.interpreter).__module__.startswith("ai_edge_litert")
+        assert not [op for op in runner.op_names if op.startswith("Flex") or op == "CUSTOM"]
+        assert "FULLY_CONNECTED" in runner.op_names
+        for batch in (1, 100, 1):
+            z = _noise(batch, seed=batch)
+            error = np.abs(runner(z) - generator(z).numpy()).max()
+            assert error <= verify.TFLITE_TOLERANCES[mode], (mode, batch, error)
+        if mode == "none":
+            assert error <= 1e-4
+
+    def test_quantized_files_are_smaller(self, exported):
+        output_dir = exported[0]
+        size = {path.name: path.stat().st_size for path in output_dir.glob("*.tflite")}
+        assert size["generator_dynamic.tflite"] < 0.3 * size["generator.tflite"]
+        assert size["generator_float16.tflite"] < 0.6 * size["generator.tflite"]
+
+    def test_int8_parzen_log_likelihood_is_within_two_nats(self, exported):
+        gaps = exported[1]["verification"]["parzen"]
+        for mode in ("dynamic", "float16"):
+            gap = gaps[mode]
+            assert np.isfinite(gap["reference"]["mean"]) and np.isfinite(gap["candidate"]["mean"])
+            assert gap["difference_nats"] == pytest.approx(
+                abs(gap["candidate"]["mean"] - gap["reference"]["mean"])
+            )
+            assert gap["difference_nats"] < 2.0, gap
+        dynamic = gaps["dynamic"]
+        reference, candidate = dynamic["reference"]["mean"], dynamic["candidate"]["mean"]
+        print(f"Parzen: float32 {reference:.3f} nats, int8 {candidate:.3f} nats")
+
+    def test_quantization_error_tolerance_rejects_another_model(self, exported, mnist):
+        output_dir, _, generator = exported
+        other = keras_gan.models.mnist_generator(data_mean=mnist[:7000].mean(0), seed=42)
+        z = _noise(100)
+        with pytest.raises(verify.VerificationError, match="dynamic"):
+            verify.check_tflite(output_dir / "generator_dynamic.tflite", z, other(z).numpy(), "dynamic")
+
+
+class TestSources:
+    def test_bare_generator_prior_order(self, tmp_path):
+        path = tmp_path / "generator.keras"
+        _tiny_generator().save(path)
+        assert export.load_source(path).prior_origin == "default"
+        assert export.load_source(path).prior == "uniform"
+        assert export.load_source(path, prior="spherical").prior == "spherical"
+        (tmp_path / "generator.json").write_text(json.dumps({"latent_prior": "gaussian"}))
+        source = export.load_source(path)
+        assert (source.prior, source.prior_origin, source.kind) == ("gaussian", "sidecar", "generator")
+        with pytest.raises(ValueError, match="contradicts"):
+            export.load_source(path, prior="uniform")
+        (tmp_path / "generator.json").write_text("{not json")
+        with pytest.raises(ValueError, match="sidecar file is not readable"):
+            export.load_source(path)
+
+    def test_run_metrics_record_the_prior(self, tmp_path):
+        path = tmp_path / "generator.keras"
+        _tiny_generator().save(path)
+        (tmp_path / "metrics.json").write_text(json.dumps({"epochs": 3}))
+        assert export.load_source(path).prior_origin == "default"
+        (tmp_path / "metrics.json").write_text(json.dumps({"latent_prior": "spherical"}))
+        source = export.load_source(path)
+        assert (source.prior, source.prior_file) == ("spherical", tmp_path / "metrics.json")
+        (tmp_path / "generator.json").write_text(json.dumps({"latent_prior": "gaussian"}))
+        assert export.load_source(path).prior == "gaussian"
+
+    def test_gan_file_gives_its_sampling_generator_and_prior(self, tmp_path):
+        gan = keras_gan.GAN(
+            _tiny_generator(),
+            keras_gan.models.mlp_discriminator(input_shape=(3, 2), hidden_units=(8,)),
+            latent_prior="spherical",
+            ema_decay=0.9,
+        )
+        gan.ema_generator.set_weights([w * 0.5 for w in gan.generator.get_weights()])
+        gan.save(tmp_path / "gan.keras")
+        source = export.load_source(tmp_path / "gan.keras")
+        assert (source.kind, source.prior, source.latent_dim, source.output_shape) == (
+            "gan", "spherical", 4, (3, 2)
+        )
+        z = _noise(5, latent_dim=4)
+        np.testing.assert_allclose(source.generator(z), gan.ema_generator(z), atol=1e-6)
+        assert np.abs(source.generator(z) - gan.generator(z)).max() > 1e-3
+
+    def test_custom_prior_gets_generate_only(self, tmp_path):
+        def custom_prior(shape, seed=None):
+            return keras.random.uniform(shape, seed=seed)
+
+        source = export.load_source(_tiny_gan(latent_prior=custom_prior))
+        assert source.prior is None
+        with pytest.warns(UserWarning, match="`generate` signature only"):
+            names = export.saved_model.save_saved_model(source, tmp_path / "saved_model")
+        assert names == ["generate"]
+        assert list(tf.saved_model.load(str(tmp_path / "saved_model")).signatures) == ["generate"]
+
+
+class TestBadInput:
+    def test_missing_file(self, tmp_path):
+        with pytest.raises(FileNotFoundError, match="does not exist.*missing.keras"):
+            export.export_generator(tmp_path / "missing.keras", tmp_path / "out")
+        assert not (tmp_path / "out").exists()
+
+    @pytest.mark.parametrize("content", [b"not a zip", b"PK\x03\x04truncated"])
+    def test_corrupt_file(self, tmp_path, content):
+        (tmp_path / "generator.keras").write_bytes(content)
+        with pytest.raises(ValueError, match="not a valid `.keras` archive"):
+            export.export_generator(tmp_path / "generator.keras", tmp_path / "out")
+
+    def test_truncated_archive(self, tmp_path):
+        _tiny_generator().save(tmp_path / "full.keras")
+        data = (tmp_path / "full.keras").read_bytes()
+        (tmp_path / "generator.keras").write_bytes(data[: len(data) // 2])
+        with pytest.raises(ValueError, match="generator.keras"):
+            export.load_source(tmp_path / "generator.keras")
+
+    def test_not_a_generator(self, tmp_path):
+        keras_gan.models.mnist_discriminator().save(tmp_path / "discriminator.keras")
+        with pytest.raises(ValueError, match="is not a generator"):
+            export.load_source(tmp_path / "discriminator.keras")
+
+    def test_non_empty_output_dir(self, tmp_path):
+        _tiny_generator().save(tmp_path / "generator.keras")
+        (tmp_path / "out").mkdir()
+        (tmp_path / "out" / "notes.txt").write_text("keep me")
+        with pytest.raises(ValueError, match="exists and is not empty"):
+            export.export_generator(tmp_path / "generator.keras", tmp_path / "out")
+        with pytest.raises(ValueError, match="not an export"):
+            export.export_generator(tmp_path / "generator.keras", tmp_path / "out", overwrite=True)
+        assert (tmp_path / "out" / "notes.txt").read_text() == "keep me"
+
+    @pytest.mark.parametrize("quantize", ["int4", ["dynamic", "int8"], 8])
+    def test_unknown_quantize(self, tmp_path, quantize):
+        _tiny_generator().save(tmp_path / "generator.keras")
+        with pytest.raises(ValueError, match="Invalid value for argument `quantize`"):
+            export.export_generator(tmp_path / "generator.keras", tmp_path / "out", quantize=quantize)
+
+    def test_unknown_prior(self, tmp_path):
+        with pytest.raises(ValueError, match="Received: prior='normal'"):
+            export.load_source(_tiny_generator(), prior="normal")
+
+
+class TestAtomicWrite:
+    @pytest.fixture
+    def failing_conversion(self, monkeypatch):
+        def fail(*args, **kwargs):
+            raise RuntimeError("injected conversion failure")
+
+        monkeypatch.setattr(export.tflite, "convert", fail)
+
+    def test_failed_export_leaves_nothing(self, tmp_path, failing_conversion):
+        _tiny_generator().save(tmp_path / "generator.keras")
+        with pytest.raises(RuntimeError, match="injected"):
+            export.export_generator(tmp_path / "generator.keras", tmp_path / "out", tflite=True)
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["generator.keras"]
+
+    def test_failed_overwrite_keeps_previous_export(self, tmp_path, failing_conversion):
+        _tiny_generator().save(tmp_path / "generator.keras")
+        previous = tmp_path / "out"
+        previous.mkdir()
+        (previous / exporter.EXPORT_JSON).write_text('{"previous": true}')
+        with pytest.raises(RuntimeError, match="injected"):
+            export.export_generator(
+                tmp_path / "generator.keras", previous, tflite=True, overwrite=True
+            )
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["generator.keras", "out"]
+        assert json.loads((previous / exporter.EXPORT_JSON).read_text()) == {"previous": True}
+
+
+def _run(args, cwd):
+    environment = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=600
+    )
+
+
+# Runs the launcher's flag parser and main in one process for several argv:
+# each case would otherwise pay a TensorFlow import of its own.
+_LAUNCHER_CASES = textwrap.dedent(
+    """
+    import contextlib, io, json, sys
+    from absl import app, flags
+    from export import __main__ as launcher
+
+    results = []
+    for argv in json.loads(sys.argv[1]):
+        stderr = io.StringIO()
+        code = 0
+        with contextlib.redirect_stderr(stderr):
+            try:
+                launcher.main(launcher._parse_flags(["export", *argv]))
+            except SystemExit as exit:
+                code = exit.code
+            except app.UsageError as error:
+                code = "UsageError: " + str(error)
+            finally:
+                flags.FLAGS.unparse_flags()
+        results.append({"code": code, "stderr": stderr.getvalue()})
+    print(json.dumps(results))
+    """
+)
+
+
+class TestLauncher:
+    def test_exports_a_generator_with_flagfile_and_sidecar(self, tmp_path):
+        _tiny_generator().save(tmp_path / "generator.keras")
+        (tmp_path / "generator.json").write_text(json.dumps({"latent_prior": "gaussian"}))
+        (tmp_path / "export.cfg").write_text(
+            f"--generator={tmp_path / 'generator.keras'}\n--output_dir={tmp_path / 'out'}\n"
+        )
+        finished = _run(["-m", "export", f"--flagfile={tmp_path / 'export.cfg'}", "--tflite"], REPO)
+        assert finished.returncode == 0, finished.stderr[-2000:]
+        assert "Traceback" not in finished.stderr
+        assert "tflite none" in finished.stdout
+        report = json.loads((tmp_path / "out" / "export.json").read_text())
+        assert (report["prior"], report["prior_origin"]) == ("gaussian", "sidecar")
+        assert report["latent_dim"] == 4
+        assert (tmp_path / "out" / "generator.tflite").is_file()
+        assert report["verification"]["saved_model"]["sample"]["same_seed_max_abs_difference"] == 0.0
+
+    def test_bad_input_prints_one_error_line(self, tmp_path):
+        _tiny_generator().save(tmp_path / "generator.keras")
+        (tmp_path / "corrupt.keras").write_bytes(b"garbage")
+        (tmp_path / "full").mkdir()
+        (tmp_path / "full" / "file.txt").write_text("x")
+        good, out = f"--generator={tmp_path / 'generator.keras'}", f"--output_dir={tmp_path / 'out'}"
+        cases = {
+            "missing": [f"--generator={tmp_path / 'missing.keras'}", out],
+            "corrupt": [f"--generator={tmp_path / 'corrupt.keras'}", out],
+            "not_empty": [good, f"--output_dir={tmp_path / 'full'}"],
+            "quantize": [good, out, "--quantize=int4"],
+            "suffix": [f"--generator={tmp_path / 'generator.h5'}", out],
+            "required": [out],
+            "stray": [good, out, "extra"],
+        }
+        finished = _run(["-c", _LAUNCHER_CASES, json.dumps(list(cases.values()))], tmp_path)
+        assert finished.returncode == 0, finished.stderr[-2000:]
+        results = dict(zip(cases, json.loads(finished.stdout.strip().splitlines()[-1])))
+        expected = {
+            "missing": (1, "does not exist"),
+            "corrupt": (1, "not a valid `.keras` archive"),
+            "not_empty": (1, "exists and is not empty"),
+            "quantize": (2, "value should be one of <none|dynamic|float16>"),
+            "suffix": (2, "must be a .keras file"),
+            "required": (2, "--generator must have a value"),
+        }
+        for name, (code, message) in expected.items():
+            result = results[name]
+            assert result["code"] == code, (name, result)
+            lines = result["stderr"].strip().splitlines()
+            assert len(lines) == 1, (name, lines)
+            assert lines[0].startswith("error: ") and message in lines[0], (name, lines)
+        assert results["stray"]["code"] == "UsageError: Unexpected arguments: extra"
+        assert not (tmp_path / "out").exists()
