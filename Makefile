@@ -17,8 +17,11 @@ demo: $(VENV)/installed
 test: $(VENV)/installed
 	$(PY) -m pytest -q tests
 
+# The offline MNIST protocol: digits [0:7000] train, [7000:8000] select sigma and score.
 mnist-offline: $(VENV)/installed
-	$(PY) -m experiments.mnist --flagfile=experiments/configs/mnist_offline.cfg --output_dir=runs/mnist-offline
+	$(PY) -m experiments.mnist --data_dir=../shared/data/mnist-8k --train_range=0:7000 \
+		--valid_range=7000:8000 --preset=stable --epochs=100 --parzen_every=10 --verbose=2 \
+		--output_dir=runs/mnist-offline
 
 bench: $(VENV)/installed
 	$(PY) -m pip install --quiet -e ".[test,bench]"

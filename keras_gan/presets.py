@@ -2,6 +2,13 @@
 
 A preset fixes the GAN's remedies, the optimizers and the minibatch size; the
 architectures come from `keras_gan.models`. `paper` turns every remedy off.
+
+Both presets are meant for the paper's networks (`mnist_generator`,
+`mnist_discriminator` with maxout and dropout). On 7,000 MNIST digits `paper`
+lets the discriminator win within a few hundred steps and the samples collapse;
+`stable` keeps D(x) and D(G(z)) near 1/2: R1 bounds the discriminator's
+gradients on real data, and the EMA generator averages out the oscillation of
+the adversarial game, which sharpens the samples.
 """
 
 import dataclasses
@@ -97,7 +104,10 @@ PAPER = Preset(
 
 STABLE = Preset(
     name="stable",
-    description="Trains reliably on small data: R1 gradient penalty, generator EMA, Adam.",
+    description=(
+        "Trains reliably on small data: the paper's networks with an R1 gradient "
+        "penalty (10), a generator EMA (0.999) for sampling, and Adam(2e-4, 0.5)."
+    ),
     gan_options={"r1_weight": 10.0, "ema_decay": 0.999},
     optimizer="adam",
     learning_rate=2e-4,
