@@ -11,8 +11,10 @@ $(VENV)/installed: setup.py
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
+# The main job: train on the 8-Gaussian ring (no download), then export the generator.
 demo: $(VENV)/installed
 	$(PY) -m experiments.toy --problem=ring --output_dir=runs/demo
+	$(PY) -m export --generator=runs/demo/generator.keras --output_dir=runs/demo/export --tflite --overwrite
 
 test: $(VENV)/installed
 	$(PY) -m pytest -q tests

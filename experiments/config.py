@@ -42,6 +42,7 @@ class TrainConfig:
     seed: int = 0
     deterministic: bool = False
     strategy: str = "default"
+    logical_cpus: int = 1  # testing aid: split the CPU into N devices
     jit_compile: str = "auto"
     steps_per_execution: int = 1
     parzen_every: int = 5
@@ -49,6 +50,28 @@ class TrainConfig:
     grid_every: int = 1
     preprocessing: str = "gcn"  # cifar10 only
     verbose: int = 1
+
+    def __post_init__(self):
+        # Launchers validate flags; this guards `train_and_evaluate` when a
+        # config is built in code, before any data is loaded.
+        from keras_gan import distribute
+
+        for name in ("epochs", "discriminator_steps", "latent_dim", "logical_cpus", "batch_size"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValueError(
+                    f"Invalid value for `{name}`. Received: {name}={value!r}. Expected a positive integer."
+                )
+        if self.learning_rate is not None and not self.learning_rate > 0:
+            raise ValueError(
+                f"Invalid learning rate. Received: learning_rate={self.learning_rate!r}. "
+                "Expected a positive float, e.g. 2e-4 for Adam or 0.1 for the paper's SGD."
+            )
+        if self.strategy not in distribute.STRATEGIES:
+            raise ValueError(
+                f"Unknown strategy. Received: strategy={self.strategy!r}. "
+                f"Expected one of {list(distribute.STRATEGIES)}."
+            )
 
     def resolved_preset(self):
         """The preset with this config's explicit settings applied over it."""

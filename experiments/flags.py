@@ -8,7 +8,10 @@ actually used are written to `output_dir/flags.txt`, a valid `--flagfile`.
 import dataclasses
 import os
 import re
+import sys
+import traceback
 
+from absl import app
 from absl import flags
 
 from experiments.config import TrainConfig
@@ -25,6 +28,9 @@ TRAIN_RANGE = flags.DEFINE_string("train_range", None, "Index range 'start:stop'
 VALID_RANGE = flags.DEFINE_string("valid_range", None, "Index range of the validation images (sigma selection).")
 TEST_RANGE = flags.DEFINE_string("test_range", None, "Index range of the test images; default: the test split.")
 PRESET = flags.DEFINE_enum("preset", "stable", presets.names(), "Training recipe.")
+ARCHITECTURE = flags.DEFINE_enum(
+    "architecture", "paper", ["paper", "mlp_small"], "Image networks: the paper's, or a small MLP for quick tests."
+)
 EPOCHS = flags.DEFINE_integer("epochs", 10, "Training epochs.")
 BATCH_SIZE = flags.DEFINE_integer("batch_size", 100, "Minibatch size m (the paper's: 100).")
 DISCRIMINATOR_STEPS = flags.DEFINE_integer("discriminator_steps", 1, "Discriminator updates per step (k).")
@@ -48,6 +54,9 @@ INSTANCE_NOISE = flags.DEFINE_float("instance_noise", 0.0, "Std of noise added t
 SEED = flags.DEFINE_integer("seed", 0, "Random seed: same seed and flags, same run.")
 DETERMINISTIC = flags.DEFINE_bool("deterministic", False, "Enable TF op determinism (slower).")
 STRATEGY = flags.DEFINE_enum("strategy", "default", list(distribute.STRATEGIES), "tf.distribute strategy.")
+LOGICAL_CPUS = flags.DEFINE_integer(
+    "logical_cpus", 1, "Testing aid: split the CPU into N logical devices, so --strategy=mirrored has N replicas."
+)
 JIT_COMPILE = flags.DEFINE_enum("jit_compile", "auto", ["auto", "true", "false"], "XLA (auto: off on CPU).")
 STEPS_PER_EXECUTION = flags.DEFINE_integer("steps_per_execution", 1, "Training steps per tf.function call.")
 PARZEN_EVERY = flags.DEFINE_integer("parzen_every", 5, "Parzen estimate every N epochs (0: only at the end).")
@@ -90,6 +99,7 @@ for _name, _check, _message in (
     ("ema_decay", lambda v: v is None or 0 <= v < 1, "--ema_decay must be in [0, 1)."),
     ("real_label", lambda v: 0 < v <= 1, "--real_label must be in (0, 1]."),
     ("instance_noise", lambda v: v >= 0, "--instance_noise must be >= 0."),
+    ("logical_cpus", lambda v: v >= 1, "--logical_cpus must be a positive integer."),
     ("steps_per_execution", lambda v: v >= 1, "--steps_per_execution must be a positive integer."),
     ("parzen_every", lambda v: v >= 0, "--parzen_every must be >= 0."),
     ("parzen_samples", lambda v: v >= 1, "--parzen_samples must be a positive integer."),
@@ -127,6 +137,7 @@ def config_from_flags(dataset, launcher_defaults=None, **extra):
         valid_range=VALID_RANGE.value,
         test_range=TEST_RANGE.value,
         preset=PRESET.value,
+        architecture=ARCHITECTURE.value,
         epochs=EPOCHS.value,
         discriminator_steps=DISCRIMINATOR_STEPS.value,
         latent_prior=LATENT_PRIOR.value,
@@ -134,6 +145,7 @@ def config_from_flags(dataset, launcher_defaults=None, **extra):
         seed=SEED.value,
         deterministic=DETERMINISTIC.value,
         strategy=STRATEGY.value,
+        logical_cpus=LOGICAL_CPUS.value,
         jit_compile=JIT_COMPILE.value,
         steps_per_execution=STEPS_PER_EXECUTION.value,
         parzen_every=PARZEN_EVERY.value,
@@ -161,6 +173,8 @@ def write_flagfile(config, path, launcher_flags=()):
         path: Where to write.
         launcher_flags: Names of launcher-specific flags stored in `config`.
     """
+    if config.strategy == "multi_worker" and not distribute.is_chief_task():
+        return  # Every worker runs the launcher; the chief alone writes.
     preset = config.resolved_preset()
     effective = dataclasses.asdict(config)
     effective.update({name: getattr(preset, name) for name in _PRESET_FLAGS if hasattr(preset, name)})
@@ -182,6 +196,61 @@ def write_flagfile(config, path, launcher_flags=()):
         file.write("\n".join(lines) + "\n")
 
 
+def run(main):
+    """Runs a launcher's `main` like `absl.app.run`, with user errors on one line.
+
+    A bad setting, missing data or a diverged run raises a `ValueError` or
+    `RuntimeError` from this project's code (`keras_gan.data.
+    DatasetUnavailableError`, `keras_gan.callbacks.NonFiniteLossError`, ...):
+    the launcher prints `error: <message>` to stderr and exits with code 1,
+    without a traceback. Exceptions raised elsewhere (TensorFlow, Keras: most
+    likely bugs) keep their traceback.
+
+    Example:
+
+    ```python
+    if __name__ == "__main__":
+        experiment_flags.run(main)
+    ```
+
+    Args:
+        main: The launcher's `main(argv)`.
+    """
+
+    def main_with_clear_errors(argv):
+        try:
+            return main(argv)
+        except (ValueError, RuntimeError) as error:
+            if not _raised_by_this_project(error):
+                raise
+            sys.exit(f"error: {_one_line(error)}")
+
+    app.run(main_with_clear_errors)
+
+
+def _raised_by_this_project(error):
+    """Whether the innermost frame of `error` is in keras_gan/ or experiments/."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return False
+    filename = os.path.abspath(frames[-1].filename)
+    return any(filename.startswith(root + os.sep) for root in _PROJECT_ROOTS)
+
+
+def _one_line(error):
+    from keras_gan.callbacks import non_finite_guard
+
+    if isinstance(error, non_finite_guard.NonFiniteLossError):
+        return (
+            f"{error.diagnosis} Try a lower --learning_rate, check the data for NaN or Inf, "
+            "or enable --r1_weight (e.g. 10)."
+        )
+    return " ".join(str(error).split())
+
+
+_PROJECT_ROOTS = tuple(
+    os.path.dirname(os.path.abspath(module.__file__)) for module in (distribute, sys.modules[__name__])
+)
 _GAN_OPTION_FLAGS = ("r1_weight", "ema_decay", "real_label", "instance_noise")
 
 

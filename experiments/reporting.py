@@ -4,6 +4,8 @@ import csv
 import json
 import os
 
+import keras_gan
+
 
 def write_metrics(metrics, path):
     """Writes `metrics` as indented JSON, atomically (a kill never leaves half a file)."""
@@ -12,6 +14,18 @@ def write_metrics(metrics, path):
         json.dump(metrics, file, indent=2, sort_keys=True)
         file.write("\n")
     os.replace(temporary, path)
+
+
+def save_models(gan, output_dir):
+    """Saves the GAN, its sampling generator, and the generator's prior beside it.
+
+    `generator.json` keeps the noise prior with the generator file, so the
+    exporter can draw the right noise from `generator.keras` alone.
+    """
+    gan.save(os.path.join(output_dir, "gan.keras"))
+    gan.sampling_generator.save(os.path.join(output_dir, "generator.keras"))
+    prior = {"latent_prior": keras_gan.priors.name_of(gan.latent_prior), "latent_dim": gan.latent_dim}
+    write_metrics(prior, os.path.join(output_dir, "generator.json"))
 
 
 def plot_learning_curve(history_csv, path, key="parzen_ll"):
@@ -29,6 +43,9 @@ def plot_learning_curve(history_csv, path, key="parzen_ll"):
         return False
     with open(history_csv, encoding="utf-8") as file:
         rows = [row for row in csv.DictReader(file) if row.get(key) not in (None, "", "nan")]
+    if rows and "parzen_epoch" in rows[0]:
+        # Keep the epochs where the estimate ran, not the values carried between them.
+        rows = [row for row in rows if int(float(row["parzen_epoch"])) == int(row["epoch"]) + 1]
     if not rows:
         return False
     import matplotlib

@@ -3,34 +3,61 @@
 Output directory layout:
 
     flags.txt               the effective settings, a valid --flagfile
-    backup/                 BackupAndRestore state: rerunning resumes from it
-    checkpoints/last.keras  the whole GAN after the latest epoch
+    backup/epoch_NNNN/      training state after N epochs: rerunning resumes from it
+    checkpoints/last.keras  the whole GAN after the latest epoch (previous.keras: the one before)
     tensorboard/            scalars and sample grids
     grids/                  samples_epoch_NNNN.png, nearest neighbour on the right
     interpolation.png       latent interpolations (the paper's Figure 3)
-    history.csv             per-epoch metrics, appended across resumes
+    history.csv             per-epoch metrics, one row per epoch across resumes
     learning_curve.png      Parzen log-likelihood against epoch
     metrics.json            final Parzen estimate, wall time, settings
     gan.keras               the trained GAN
     generator.keras         the sampling generator (EMA copy when enabled)
+
+In a multi-worker run only the chief writes there (the others write to
+temporary directories), and every file is written atomically or per epoch,
+so a killed run leaves no broken file.
 """
 
+import csv
+import dataclasses
+import hashlib
 import os
 import time
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 import keras_gan
 from experiments import reporting
 from keras_gan import callbacks as gan_callbacks
+from keras_gan import checkpoints
+from keras_gan.callbacks.non_finite_guard import NonFiniteGuard
+
+
+def _small_mlp(image_shape):
+    """A 64-unit MLP pair: fast runs for tests, not a model of the paper."""
+
+    def generator(latent_dim, seed, output_activation="sigmoid", **unused):
+        return keras_gan.models.mlp_generator(
+            latent_dim, image_shape, hidden_units=(64,), output_activation=output_activation, seed=seed
+        )
+
+    def discriminator(seed):
+        return keras_gan.models.mlp_discriminator(image_shape, hidden_units=(64,), seed=seed)
+
+    return generator, discriminator
+
 
 _ARCHITECTURES = {
     "mnist": {
         "paper": (keras_gan.models.mnist_generator, keras_gan.models.mnist_discriminator),
+        "mlp_small": _small_mlp((28, 28, 1)),
     },
     "cifar10": {
         "paper": (keras_gan.models.cifar10_generator, keras_gan.models.cifar10_discriminator),
+        "mlp_small": _small_mlp((32, 32, 3)),
     },
 }
 # Neighbour columns compare samples with this many training images at most.
@@ -47,6 +74,10 @@ def train_and_evaluate(config):
 
     Returns:
         The metrics dict also written to `metrics.json`.
+
+    Raises:
+        keras_gan.callbacks.NonFiniteLossError: when training diverges; the
+            checkpoints then still hold the last finite weights.
     """
     start = time.time()
     strategy = setup_run(config)
@@ -66,23 +97,76 @@ def train_and_evaluate(config):
     batches = keras_gan.data.training_pipeline(
         data.train, preset.batch_size, config.discriminator_steps, seed=config.seed
     )
-    history = gan.fit(
-        batches,
-        epochs=config.epochs,
-        callbacks=training_callbacks(config, data),
-        verbose=config.verbose,
-        shuffle=False,  # training_pipeline shuffles, with the run's seed.
-    )
-    return finish_run(config, gan, data, history, start)
+    with keras_gan.distribute.writable_directory(config.output_dir, strategy) as output_dir:
+        run = dataclasses.replace(config, output_dir=output_dir)
+        trim_history(run, restore_from=config.output_dir)
+        history = gan.fit(
+            shard_by_data(batches),
+            epochs=config.epochs,
+            callbacks=training_callbacks(run, data, restore_from=config.output_dir),
+            verbose=config.verbose,
+            shuffle=False,  # training_pipeline shuffles, with the run's seed.
+        )
+        return finish_run(run, gan, data, history, start)
 
 
 def setup_run(config):
-    """Seeds, determinism, output directory and flags; returns the strategy."""
+    """Devices, seeds and determinism; returns the strategy.
+
+    The output directory is made by `keras_gan.distribute.writable_directory`,
+    on the chief only.
+    """
+    # First: devices can only be split before TensorFlow initialises them.
+    keras_gan.distribute.split_cpu(config.logical_cpus)
     keras.utils.set_random_seed(config.seed)
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
-    os.makedirs(config.output_dir, exist_ok=True)
     return keras_gan.distribute.make_strategy(config.strategy)
+
+
+def shard_by_data(batches):
+    """Makes each worker of a multi-worker run train on its share of every batch.
+
+    tf.distribute shards by files first (AUTO); in-memory data has none, so
+    it would fall back to DATA with a warning. DATA, set here explicitly:
+    every worker runs the same pipeline (same seed, so the same shuffled
+    order) and keeps its own replicas' slices of each global batch, the
+    slices MirroredStrategy would give those replicas on one machine. With
+    the GAN's strided k-split and per-replica noise, N workers then make the
+    same update as one process with the same global batch.
+    """
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return batches.with_options(options)
+
+
+def trim_history(config, restore_from):
+    """Drops the `history.csv` rows of epochs that the backup will redo.
+
+    CSVLogger writes an epoch's row before the backup of that epoch (the
+    backup comes last in the callbacks); a run killed in between redoes the
+    epoch, and would otherwise log it twice.
+
+    Args:
+        config: The run's `TrainConfig`; the file is in `config.output_dir`.
+        restore_from: The output directory whose `backup/` the run resumes from.
+    """
+    epochs_done = checkpoints.latest_backup_epoch(os.path.join(restore_from, "backup"))
+    path = os.path.join(config.output_dir, "history.csv")
+    if not os.path.exists(path):
+        return
+    with open(path, newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    if not rows or "epoch" not in rows[0]:
+        return
+    column = rows[0].index("epoch")
+    kept = [rows[0]] + [row for row in rows[1:] if row and int(row[column]) < epochs_done]
+    if len(kept) == len(rows):
+        return
+    temporary = f"{path}.tmp"
+    with open(temporary, "w", newline="", encoding="utf-8") as file:
+        csv.writer(file).writerows(kept)
+    os.replace(temporary, path)
 
 
 class ImageData:
@@ -103,11 +187,26 @@ class ImageData:
             if test_split
             else self.validation
         )
+        for split, array in (("training", self.train_array), ("validation", self.validation)):
+            check_finite(array, f"{config.dataset} {split} data")
+        check_finite(self.test, f"{config.dataset} test data")
         self.pixel_mean = keras_gan.data.pixel_mean(self.train_array)
         self.neighbours = self.train_array[:_NEIGHBOUR_POOL]
 
     def steps_per_epoch(self, batch_size, discriminator_steps):
         return max(1, len(self.train_array) // (batch_size * discriminator_steps))
+
+
+def check_finite(array, name):
+    """Raises a `ValueError` naming the first NaN or Inf in `array`."""
+    finite = np.isfinite(array)
+    if not finite.all():
+        index = np.argwhere(~finite)[0]
+        raise ValueError(
+            f"The {name} contains NaN or Inf. Received: {array[tuple(index)]} at index "
+            f"{tuple(int(i) for i in index)} of an array of shape {array.shape}. Expected finite "
+            "values: fix or drop those examples."
+        )
 
 
 def build_gan(config, preset, pixel_mean):
@@ -137,24 +236,21 @@ def build_gan(config, preset, pixel_mean):
     )
 
 
-def training_callbacks(config, data):
-    """Checkpointing, logging and the paper's figures, in the order Keras needs.
+def training_callbacks(config, data, restore_from=None):
+    """The paper's figures, then logging and checkpoints (see `run_callbacks`).
 
     `ParzenEstimate` comes before the callbacks that read its log keys.
     """
-    output = config.output_dir
-    tensorboard_dir = os.path.join(output, "tensorboard")
-    callbacks = [
-        backup_and_restore(output),
+    figures = [
         gan_callbacks.SampleGrid(
-            os.path.join(output, "grids"),
+            os.path.join(config.output_dir, "grids"),
             every_n_epochs=config.grid_every,
             training_data=data.neighbours,
-            log_dir=tensorboard_dir,
+            log_dir=os.path.join(config.output_dir, "tensorboard"),
         ),
     ]
     if config.parzen_every:
-        callbacks.append(
+        figures.append(
             gan_callbacks.ParzenEstimate(
                 data.validation,
                 every_n_epochs=config.parzen_every,
@@ -162,21 +258,53 @@ def training_callbacks(config, data):
                 seed=config.seed,
             )
         )
-    callbacks += [
-        keras.callbacks.ModelCheckpoint(os.path.join(output, "checkpoints", "last.keras")),
+    return run_callbacks(config, figures, restore_from=restore_from)
+
+
+def run_callbacks(config, figure_callbacks=(), restore_from=None):
+    """Every launcher's callbacks, in the order that keeps a killed run consistent.
+
+    Keras calls callbacks in list order. `NonFiniteGuard` comes first, so a
+    diverged step raises before any later callback can save NaN weights.
+    The figure callbacks come before `CSVLogger`, which logs their keys.
+    The backup comes last: an epoch counts as done only once everything
+    else has recorded it (see `trim_history`).
+
+    Args:
+        config: The run's `TrainConfig`; files go to `config.output_dir`.
+        figure_callbacks: Callbacks that draw figures or add log keys.
+        restore_from: Output directory whose backup a rerun resumes from;
+            defaults to `config.output_dir`.
+
+    Returns:
+        A list of callbacks.
+    """
+    output = config.output_dir
+    return [
+        NonFiniteGuard(),
+        *figure_callbacks,
         keras.callbacks.CSVLogger(os.path.join(output, "history.csv"), append=True),
-        keras.callbacks.TensorBoard(tensorboard_dir),
+        keras.callbacks.TensorBoard(os.path.join(output, "tensorboard")),
+        checkpoints.ModelCheckpoint(os.path.join(output, "checkpoints")),
+        backup_and_restore(restore_from or output, write_dir=output),
     ]
-    return callbacks
 
 
-def backup_and_restore(output_dir):
+def backup_and_restore(output_dir, write_dir=None):
     """Saves the training state every epoch; a rerun resumes from it.
 
-    The backup is kept after the last epoch, so rerunning a finished command
-    trains no further and only rewrites the final files.
+    `keras_gan.checkpoints.BackupAndRestore`, not Keras': it writes
+    atomically and also restores the GAN's noise generator. Backups are kept
+    after the last epoch, so rerunning a finished command trains no further
+    and only rewrites the final files.
+
+    Args:
+        output_dir: The run's output directory; the backups are in `backup/`.
+        write_dir: Optional output directory to write the backups to instead
+            (for a multi-worker run's other workers).
     """
-    return keras.callbacks.BackupAndRestore(os.path.join(output_dir, "backup"), delete_checkpoint=False)
+    write_dir = os.path.join(write_dir, "backup") if write_dir else None
+    return checkpoints.BackupAndRestore(os.path.join(output_dir, "backup"), write_dir=write_dir)
 
 
 def finish_run(config, gan, data, history, start):
@@ -189,14 +317,15 @@ def finish_run(config, gan, data, history, start):
         os.path.join(output, "interpolation.png"),
     )
     reporting.plot_learning_curve(os.path.join(output, "history.csv"), os.path.join(output, "learning_curve.png"))
-    gan.save(os.path.join(output, "gan.keras"))
-    gan.sampling_generator.save(os.path.join(output, "generator.keras"))
+    reporting.save_models(gan, output)
     metrics = {
         "parzen_log_likelihood": float(parzen.mean),
         "parzen_stderr": float(parzen.stderr),
         "parzen_sigma": float(parzen.sigma),
         "parzen_num_samples": int(config.parzen_samples),
         "epochs": int(config.epochs),
+        "num_replicas": int(gan.distribute_strategy.num_replicas_in_sync),
+        "weights_sha256": weights_digest(gan),
         "wall_time_seconds": round(time.time() - start, 1),
         "latent_prior": config.latent_prior,
         "latent_dim": int(config.latent_dim),
@@ -204,6 +333,17 @@ def finish_run(config, gan, data, history, start):
     }
     reporting.write_metrics(metrics, os.path.join(output, "metrics.json"))
     return metrics
+
+
+def weights_digest(model):
+    """SHA-256 of all of `model`'s weights: equal digests, bitwise-equal weights.
+
+    Lets two runs (or the workers of one run) be compared without files.
+    """
+    digest = hashlib.sha256()
+    for weight in model.weights:
+        digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(weight.value)).tobytes())
+    return digest.hexdigest()
 
 
 def _load_options(config):

@@ -1,6 +1,7 @@
 """keras_gan: Generative Adversarial Nets (Goodfellow et al., 2014) in Keras."""
 
 from keras_gan import callbacks
+from keras_gan import checkpoints
 from keras_gan import data
 from keras_gan import distribute
 from keras_gan import figures

@@ -1,7 +1,10 @@
 """Builds the `tf.distribute` strategy a launcher asks for, by name."""
 
+import contextlib
 import json
 import os
+import shutil
+import tempfile
 
 import tensorflow as tf
 
@@ -58,8 +61,10 @@ def make_strategy(name="default", tpu_address=None):
 def is_chief(strategy=None):
     """Whether this process should write files (checkpoints, grids, exports).
 
-    Every process of a multi-worker run executes the same code; only the
-    chief (worker 0, or a single process) writes outputs.
+    Every process of a multi-worker run executes the same code (and must:
+    saving and sampling may read synchronised variables); only the chief
+    writes. `strategy.extended.should_checkpoint` is True on the chief only,
+    and for single-process strategies.
 
     Args:
         strategy: Optional strategy; defaults to the current one.
@@ -67,12 +72,91 @@ def is_chief(strategy=None):
     Returns:
         A bool.
     """
-    strategy = strategy or tf.distribute.get_strategy()
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None or not resolver.cluster_spec().as_dict():
-        return True
-    task_type, task_id = resolver.task_type, resolver.task_id
-    return task_type in (None, "chief") or (task_type == "worker" and task_id == 0)
+    strategy = strategy if strategy is not None else tf.distribute.get_strategy()
+    return bool(getattr(strategy.extended, "should_checkpoint", True))
+
+
+def is_chief_task():
+    """Whether `TF_CONFIG` names this process the chief; True without `TF_CONFIG`.
+
+    `is_chief` needs the strategy; this works before it exists, e.g. to
+    decide who writes the run's flag file.
+
+    Returns:
+        A bool.
+    """
+    try:
+        task = json.loads(os.environ.get("TF_CONFIG") or "{}").get("task", {})
+    except (ValueError, AttributeError):
+        return True  # make_strategy reports a malformed TF_CONFIG.
+    return task.get("type") in (None, "chief") or (
+        task.get("type") == "worker" and int(task.get("index", 0)) == 0
+    )
+
+
+@contextlib.contextmanager
+def writable_directory(output_dir, strategy=None):
+    """Yields the directory this process writes to: `output_dir` on the chief.
+
+    In a multi-worker run every worker must execute the same saving calls
+    (saving may read synchronised variables, a collective operation), yet
+    the files should come from the chief alone. As Keras recommends, the
+    other workers write to a temporary directory, deleted on exit.
+
+    Example:
+
+    ```python
+    with keras_gan.distribute.writable_directory("runs/mnist", strategy) as out:
+        gan.save(os.path.join(out, "gan.keras"))
+    ```
+
+    Args:
+        output_dir: The run's output directory.
+        strategy: Optional strategy; defaults to the current one.
+
+    Yields:
+        `output_dir` on the chief, else a fresh temporary directory.
+    """
+    if is_chief(strategy):
+        os.makedirs(output_dir, exist_ok=True)
+        yield output_dir
+        return
+    directory = tempfile.mkdtemp(prefix="keras_gan_worker_")
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def split_cpu(num_devices):
+    """Splits the CPU into `num_devices` logical devices (a testing aid).
+
+    With 2 or more, `MirroredStrategy` runs that many replicas on one
+    machine, so distributed training can be tested without accelerators.
+    Must run before TensorFlow initialises its devices (before any op).
+
+    Args:
+        num_devices: Int >= 1; 1 leaves the CPU as it is.
+    """
+    if isinstance(num_devices, bool) or not isinstance(num_devices, int) or num_devices < 1:
+        raise ValueError(
+            f"Invalid number of logical CPUs. Received: num_devices={num_devices!r}. "
+            "Expected a positive integer."
+        )
+    if num_devices == 1:
+        return
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration()] * num_devices
+        )
+    except RuntimeError:
+        if len(tf.config.list_logical_devices("CPU")) != num_devices:
+            raise RuntimeError(
+                f"Cannot split the CPU into {num_devices} logical devices: TensorFlow "
+                f"has already initialised its devices. Received: num_devices={num_devices}. "
+                "Split it first thing in the process, before any TensorFlow op."
+            ) from None
 
 
 def _check_tf_config():

@@ -152,6 +152,10 @@ class GAN(keras.Model):
         super().compile(optimizer=None, **kwargs)
         self.d_optimizer = keras.optimizers.get(d_optimizer)
         self.g_optimizer = keras.optimizers.get(g_optimizer)
+        for name, model in (("generator", self.generator), ("discriminator", self.discriminator)):
+            _check_built(name, model, self.latent_dim)
+        for name, optimizer in (("d_optimizer", self.d_optimizer), ("g_optimizer", self.g_optimizer)):
+            _check_learning_rate(name, optimizer)
         self.generator_loss = losses.get_generator_loss(generator_loss)
         self._generator_loss_identifier = generator_loss
         # Built here, under the caller's strategy scope: slots created lazily
@@ -196,10 +200,28 @@ class GAN(keras.Model):
         self._generator_update(self._replica_noise(batch_size))
         if self.ema_generator is not None:
             self._update_ema()
-        return {metric.name: metric.result() for metric in self.metrics}
+        logs = {metric.name: metric.result() for metric in self.metrics}
+        if _across_workers():
+            # Keras 3 reduces multi-worker logs with strategy.reduce("MEAN",
+            # axis=0), which fails on scalars (tensorflow/tensorflow#72388).
+            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Everything is built in __init__ and compile. Under a strategy Keras
+        # would draw a batch to build the model: a throwaway pass over the
+        # dataset that moves a reshuffling dataset to its next order, so the
+        # same seed would train on another order than without a strategy.
+        return
 
     def _discriminator_update(self, real, noise):
         fake = self.generator(noise, training=True)
+        if tuple(fake.shape[1:]) != tuple(real.shape[1:]):
+            raise ValueError(
+                "The generator's output does not fit the discriminator's input. "
+                f"Received: generated examples of shape {tuple(fake.shape[1:])}, real "
+                f"examples of shape {tuple(real.shape[1:])}. Expected them to be equal."
+            )
         with tf.GradientTape() as tape:
             if self.r1_weight:
                 real_logits, fake_logits, penalty = self._logits_with_r1(real, fake)
@@ -404,6 +426,33 @@ class GAN(keras.Model):
 
 def _num_replicas():
     return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def _across_workers():
+    strategy = tf.distribute.get_strategy()
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
+        strategy.num_replicas_in_sync > len(strategy.extended.worker_devices)
+    )
+
+
+def _check_built(name, model, latent_dim):
+    if not model.built:
+        example = f"keras.ops.zeros((1, {latent_dim}))" if name == "generator" else "a batch of examples"
+        raise ValueError(
+            f"The {name} is not built, so it has no weights to optimize yet. Received: an "
+            f"unbuilt {type(model).__name__}. Build it before `compile`, e.g. by calling it on "
+            f"{example}, or give it an `Input`."
+        )
+
+
+def _check_learning_rate(name, optimizer):
+    # 0 is allowed: it freezes that player (e.g. to train D against a fixed G).
+    rate = float(ops.convert_to_numpy(optimizer.learning_rate))
+    if not rate >= 0:
+        raise ValueError(
+            f"Invalid learning rate of `{name}`. Received: learning_rate={rate}. "
+            "Expected a float >= 0 (a negative rate ascends the player's own loss)."
+        )
 
 
 def _check_range(name, value, low, high):

@@ -30,24 +30,6 @@ import tensorflow as tf
 _ACTIVATION_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
-def is_chief(strategy=None):
-    """Whether this process should write files under `strategy`.
-
-    Under a multi-worker `tf.distribute` strategy every worker runs the
-    callbacks (and must, since generating samples may need all of them), but
-    only the chief writes: `strategy.extended.should_checkpoint` is True on
-    the chief only. It is True for single-process strategies and without one.
-
-    Args:
-        strategy: A `tf.distribute.Strategy`, or `None` for the current one.
-
-    Returns:
-        A bool.
-    """
-    strategy = strategy if strategy is not None else tf.distribute.get_strategy()
-    return bool(getattr(strategy.extended, "should_checkpoint", True))
-
-
 def infer_value_range(model):
     """The output range of `model` from its last activation, or `None`.
 

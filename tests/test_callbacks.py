@@ -196,6 +196,8 @@ class TestParzenEstimate:
         assert history["parzen_ll"][1] == history["parzen_ll"][0]
         assert history["parzen_ll"][2] == estimate.results[3].mean
         assert history["parzen_stderr"][2] == estimate.results[3].stderr
+        # The carried epoch says where each logged value comes from.
+        assert history["parzen_epoch"] == [1, 1, 3]
 
     def test_results_match_parzen_evaluate(self, mnist, mnist_run):
         _, valid, test = mnist

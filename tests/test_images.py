@@ -10,6 +10,7 @@ import tensorflow as tf
 from PIL import Image
 
 import keras_gan
+from keras_gan import distribute
 from keras_gan import images
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-8k"
@@ -230,9 +231,9 @@ class TestSavePng:
 
 class TestIsChief:
     def test_single_process_strategies_are_chief(self):
-        assert images.is_chief()
-        assert images.is_chief(tf.distribute.OneDeviceStrategy("/cpu:0"))
+        assert distribute.is_chief()
+        assert distribute.is_chief(tf.distribute.OneDeviceStrategy("/cpu:0"))
 
     def test_non_chief_worker_is_not(self):
         worker = SimpleNamespace(extended=SimpleNamespace(should_checkpoint=False))
-        assert not images.is_chief(worker)
+        assert not distribute.is_chief(worker)

@@ -5,6 +5,7 @@ import os
 import keras
 import numpy as np
 
+from keras_gan import distribute
 from keras_gan import images
 
 
@@ -82,5 +83,5 @@ class LatentInterpolation(keras.callbacks.Callback):
         grid = images.interpolation_grid(
             self.model, self.rows, self.steps, self.seed, self.value_range
         )
-        if images.is_chief(getattr(self.model, "distribute_strategy", None)):
+        if distribute.is_chief(getattr(self.model, "distribute_strategy", None)):
             images.save_png(grid, self.path)

@@ -25,7 +25,7 @@ class NonFiniteLossError(RuntimeError):
             where += f" (training step {step})"
         self.diagnosis = (
             f"Training diverged: {name}={value} at {where}. It was stopped before any "
-            "callback saved it, so the last checkpoint still holds finite weights."
+            "callback could save it: checkpoints, if any, hold the last finite weights."
         )
         super().__init__(
             f"{self.diagnosis} Try a lower learning rate, check the data for NaN or Inf, "
@@ -72,7 +72,7 @@ class NonFiniteGuard(keras.callbacks.Callback):
     def __init__(self, monitor=None, check_weights=True):
         super().__init__()
         if monitor is not None and (
-            isinstance(monitor, str) or not all(isinstance(key, str) for key in monitor)
+            not isinstance(monitor, (list, tuple)) or not all(isinstance(key, str) for key in monitor)
         ):
             raise ValueError(
                 f"Invalid value for argument `monitor`. Received: monitor={monitor!r}. "

@@ -6,7 +6,7 @@ import numpy as np
 from keras_gan import parzen
 
 # The keys added to the epoch logs, in the order mean, stderr, sigma.
-LOG_KEYS = ("parzen_ll", "parzen_stderr", "parzen_sigma")
+LOG_KEYS = ("parzen_ll", "parzen_stderr", "parzen_sigma", "parzen_epoch")
 
 
 class ParzenEstimate(keras.callbacks.Callback):
@@ -32,7 +32,9 @@ class ParzenEstimate(keras.callbacks.Callback):
     checkpoint's best, which is not an improvement, so it never triggers a
     re-save; but it does count towards `EarlyStopping`'s `patience`, which
     should then be a multiple of `every_n_epochs`. `results` maps each
-    1-based epoch actually evaluated to its `keras_gan.parzen.ParzenResult`.
+    1-based epoch actually evaluated to its `keras_gan.parzen.ParzenResult`;
+    the logs' `parzen_epoch` is the epoch the logged estimate comes from, so a
+    learning curve can keep only the rows where it equals the row's epoch.
 
     Ordering: Keras hands one `logs` dict to the callbacks in list order
     (`History` and the progress bar, added by `fit`, come last), so place
@@ -104,7 +106,8 @@ class ParzenEstimate(keras.callbacks.Callback):
         if self._should_evaluate(epoch):
             result = self.evaluate()
             self.results[epoch + 1] = result
-            self._last_logs = dict(zip(LOG_KEYS, (result.mean, result.stderr, result.sigma)))
+            values = (result.mean, result.stderr, result.sigma, epoch + 1)
+            self._last_logs = dict(zip(LOG_KEYS, values))
         if logs is not None:
             logs.update(self._last_logs)
 

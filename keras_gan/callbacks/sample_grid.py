@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_gan import distribute
 from keras_gan import images
 
 
@@ -38,7 +39,7 @@ class SampleGrid(keras.callbacks.Callback):
     the explicit argument.
 
     Under a multi-worker `tf.distribute` strategy every worker generates the
-    grid but only the chief writes files (`keras_gan.images.is_chief`).
+    grid but only the chief writes files (`keras_gan.distribute.is_chief`).
 
     Example:
 
@@ -120,7 +121,7 @@ class SampleGrid(keras.callbacks.Callback):
         grid = images.noise_grid(
             self.model, self.noise, self.training_data, self.value_range, self.columns
         )
-        if not images.is_chief(getattr(self.model, "distribute_strategy", None)):
+        if not distribute.is_chief(getattr(self.model, "distribute_strategy", None)):
             return
         images.save_png(grid, self.path_for_epoch(epoch))
         if self.log_dir is not None:

@@ -1,0 +1,502 @@
+"""Training speed of `keras_gan.GAN.fit` on the paper's MNIST GAN, against PyTorch.
+
+One iteration is one step of Algorithm 1 with k = 1 and m = 100: the
+generator 100-1200-1200-784 and the maxout discriminator 240x5 x2 with
+dropout, SGD with momentum 0.5 and learning rate 0.1. Sections:
+
+- equivalence: `benchmarks.torch_reference.TorchGAN` against `fit`, from the
+  same weights, with the same batches and noise and dropout off;
+- iteration: `fit` against a bare `tf.function` loop over the same
+  `train_step`, PyTorch eager and `torch.compile` (`--torch_threads`), and a
+  2048^3 float32 matmul for the machine's peak; achieved FLOP/s of the step
+  from an analytic count of its matrix products;
+- execution: `steps_per_execution` 1 / 10 / 50, and XLA (`jit_compile`);
+- k: time per iteration for k = 1, 2, 5;
+- batch: iterations/s and examples/s for m = 32 ... 1024, plotted to `--plot`;
+- profile: the op-time breakdown of a TF profiler trace of `fit`, then
+  prototypes of library changes (`benchmarks/training_prototypes.py`: a
+  fused SGD update, maxout taking its max over a middle axis) and ablations
+  (no dropout, two discriminator passes instead of one on `concat([real,
+  fake])`, the `keras_gan.data.training_pipeline` input pipeline), each timed
+  against the unchanged library.
+
+Contenders of a section are interleaved: every round times a block of
+`--steps` iterations of each, in a rotating order. Figures are medians and
+min-max over rounds of the wall time per iteration, the process CPU time per
+iteration beside it (steadier on a shared machine: it does not count time
+spent waiting for a core), and ratios taken within each round. `fit` blocks
+are timed from `on_epoch_begin` to `on_epoch_end` of one-epoch `fit` calls;
+the first call of every model (tracing) is left out. The data are the real
+MNIST digits, pre-batched in memory and repeated.
+
+Usage:
+    python -m benchmarks.training_benchmark [--rounds=5] [--steps=20]
+        [--sections=equivalence,iteration,execution,k,batch,profile]
+"""
+
+import gzip
+import itertools
+import os
+import platform
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+from absl import app
+from absl import flags
+
+import keras_gan
+from benchmarks import training_prototypes as prototypes
+
+_SECTIONS = ("equivalence", "iteration", "execution", "k", "batch", "profile")
+_ROUNDS = flags.DEFINE_integer("rounds", 5, "Interleaved rounds of every contender.")
+_STEPS = flags.DEFINE_integer("steps", 20, "Iterations per timed block (at m = 100).")
+_SECTION_LIST = flags.DEFINE_list("sections", list(_SECTIONS), f"Sections to run, of {_SECTIONS}.")
+_TORCH_THREADS = flags.DEFINE_integer("torch_threads", 2, "torch.set_num_threads for PyTorch.")
+_TORCH_ONE_THREAD = flags.DEFINE_bool(
+    "torch_one_thread", True, "Also time PyTorch eager at 1 thread (it suffers least from a busy machine).")
+_TORCH_COMPILE = flags.DEFINE_bool("torch_compile", True, "Also time torch.compile.")
+_BATCH_SIZES = flags.DEFINE_list("batch_sizes", ["32", "64", "128", "256", "512", "1024"],
+                                 "Minibatch sizes m of the batch section.")
+_PLOT = flags.DEFINE_string("plot", "docs/throughput.png", "Where the batch section's plot goes.")
+_DATA_DIR = flags.DEFINE_string("data_dir", "/work/shared/data/mnist-8k",
+                                "Directory with images-idx3-ubyte.gz.")
+flags.register_validator("sections", lambda names: set(names) <= set(_SECTIONS),
+                         f"Every section must be one of {_SECTIONS}.")
+
+_LEARNING_RATE, _MOMENTUM, _M = 0.1, 0.5, 100
+
+
+def load_digits(data_dir):
+    with gzip.open(os.path.join(data_dir, "images-idx3-ubyte.gz")) as f:
+        digits = np.frombuffer(f.read(), np.uint8, offset=16).reshape([-1, 28, 28, 1])
+    return digits.astype(np.float32) / 255.0
+
+
+def batched(digits, batch_size):
+    """The digits as an in-memory, repeated dataset of batches: no input cost."""
+    count = len(digits) // batch_size
+    batches = digits[: count * batch_size].reshape(count, batch_size, *digits.shape[1:])
+    return tf.data.Dataset.from_tensor_slices(batches).repeat()
+
+
+# ---------------------------------------------------------------- the model
+
+
+class CountingGAN(keras_gan.GAN):
+    """`keras_gan.GAN` that counts how often `train_step` is traced."""
+
+    traces = 0
+
+    def train_step(self, data):
+        self.traces += 1  # Python runs only while tracing.
+        return super().train_step(data)
+
+
+def build_gan(digits, k=1, gan_class=CountingGAN, optimizer_class=keras.optimizers.SGD,
+              maxout_class=None, dropout=True, **compile_kwargs):
+    generator = keras_gan.models.mnist_generator(data_mean=digits.mean(0), seed=0)
+    rates = {} if dropout else {"input_dropout": 0.0, "hidden_dropout": 0.0}
+    discriminator = keras_gan.models.mnist_discriminator(seed=10, **rates)
+    if maxout_class is not None:
+        discriminator = prototypes.replace_maxout(discriminator, maxout_class)
+    gan = gan_class(generator, discriminator, discriminator_steps=k, seed=0)
+    gan.compile(d_optimizer=optimizer_class(_LEARNING_RATE, momentum=_MOMENTUM),
+                g_optimizer=optimizer_class(_LEARNING_RATE, momentum=_MOMENTUM), **compile_kwargs)
+    return gan
+
+
+def step_flops(m, k, latent_dim=100, g_hidden=(1200, 1200), image_size=784, d_hidden=(240, 240),
+               pieces=5):
+    """Matrix-product FLOPs of one iteration (2 per multiply-add), counted exactly.
+
+    Forward: 2 * n_in * n_out per example and layer. Backward: the weight
+    gradient costs as much as the forward product, the input gradient too,
+    except below the first layer of a network whose input needs no gradient
+    (the real/fake images in the discriminator update, the noise in the
+    generator update).
+    """
+    g_sizes = [latent_dim, *g_hidden, image_size]
+    d_sizes = [(image_size, d_hidden[0] * pieces)]
+    d_sizes += [(a, b * pieces) for a, b in zip(d_hidden[:-1], d_hidden[1:])] + [(d_hidden[-1], 1)]
+    g_forward = 2 * sum(a * b for a, b in zip(g_sizes[:-1], g_sizes[1:]))
+    d_forward = 2 * sum(a * b for a, b in d_sizes)
+    g_first, d_first = 2 * g_sizes[0] * g_sizes[1], 2 * d_sizes[0][0] * d_sizes[0][1]
+    # D update: G forward on m; D forward, weight and input gradients on 2m.
+    d_update = m * g_forward + 2 * m * (2 * d_forward + d_forward - d_first)
+    # G update on m: G and D forward; D input gradients only; G weight and input gradients.
+    g_update = m * (g_forward + 2 * d_forward + g_forward + g_forward - g_first)
+    rule_of_three = k * (m * g_forward + 3 * 2 * m * d_forward) + 3 * m * (g_forward + d_forward)
+    return k * d_update + g_update, rule_of_three
+
+
+# ---------------------------------------------------------------- timing
+
+
+class _EpochClock(keras.callbacks.Callback):
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = (time.perf_counter(), time.process_time())
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.elapsed = (time.perf_counter() - self.start[0], time.process_time() - self.start[1])
+
+
+class FitContender:
+    """Times one-epoch `fit` calls of `steps` iterations; the first call traces."""
+
+    def __init__(self, gan, dataset, steps):
+        self.gan, self.dataset, self.steps = gan, dataset, steps
+        self.clock = _EpochClock()
+        start = time.perf_counter()
+        self._fit(gan.steps_per_execution)
+        self.first_call_seconds = time.perf_counter() - start
+
+    def _fit(self, steps):
+        self.gan.fit(self.dataset, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=[self.clock])
+
+    def __call__(self):
+        self._fit(self.steps)
+        return tuple(seconds / self.steps for seconds in self.clock.elapsed)
+
+
+class LoopContender:
+    """Times `steps` calls of `step()`, a Python loop."""
+
+    def __init__(self, step, steps, warmup=2):
+        self.step, self.steps = step, steps
+        for _ in range(warmup):
+            step()
+
+    def __call__(self):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(self.steps):
+            self.step()
+        return (time.perf_counter() - wall) / self.steps, (time.process_time() - cpu) / self.steps
+
+
+def tf_function_loop(gan, dataset):
+    """The bare loop: the same `train_step` in one `tf.function`, fed from an iterator."""
+    iterator = iter(dataset)
+    step = tf.function(lambda: gan.train_step(next(iterator)))
+    return step
+
+
+def interleave(contenders, rounds, before_each=None):
+    """Runs every contender once per round, in a rotating order.
+
+    Returns:
+        {name: array [rounds, 2]} of (wall, CPU) seconds per iteration.
+    """
+    names = list(contenders)
+    times = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[: r % len(names)]:
+            if before_each:
+                before_each(name)
+            times[name].append(contenders[name]())
+    return {name: np.array(value) for name, value in times.items()}
+
+
+def describe(seconds, unit=1e3):
+    values = seconds * unit
+    return f"{np.median(values):8.2f} ({values.min():.2f}-{values.max():.2f})"
+
+
+def ratio(times, slow, fast, column=0):
+    """Per-round ratios slow/fast: median and min-max, and the ratio of medians."""
+    per_round = times[slow][:, column] / times[fast][:, column]
+    of_medians = np.median(times[slow][:, column]) / np.median(times[fast][:, column])
+    return np.median(per_round), per_round.min(), per_round.max(), of_medians
+
+
+def print_table(times, header="ms per iteration", unit=1e3):
+    print(f"  {'contender':34s} {'wall ' + header + ' median (min-max)':38s}  CPU (all threads)")
+    for name, value in times.items():
+        print(f"  {name:34s} {describe(value[:, 0], unit):38s}  {describe(value[:, 1], unit)}")
+
+
+def print_ratio(times, slow, fast, label):
+    median, low, high, of_medians = ratio(times, slow, fast)
+    cpu = ratio(times, slow, fast, column=1)[0]
+    print(f"  {label}: {median:.2f}x (per-round {low:.2f}-{high:.2f}; ratio of medians "
+          f"{of_medians:.2f}x; CPU time {cpu:.2f}x)")
+    return median, cpu
+
+
+# ---------------------------------------------------------------- sections
+
+
+def equivalence_section(digits):
+    from benchmarks import torch_reference
+
+    print("\n== Equivalence of the PyTorch reference (dropout off, same initial weights, batches and "
+          "noise; 3 steps of fit vs TorchGAN.train_step)")
+    for k in (1, 2):
+        generator = keras_gan.models.mnist_generator(data_mean=digits.mean(0), seed=0)
+        discriminator = keras_gan.models.mnist_discriminator(seed=10, input_dropout=0.0,
+                                                             hidden_dropout=0.0)
+        gap = torch_reference.compare_training_steps(generator, discriminator,
+                                                     digits[: 3 * k * _M], k)
+        losses = ", ".join(f"({d:.6f}, {g:.6f})" for d, g in gap["keras_losses"])
+        print(f"  k={k}, m={_M}: equivalence: max |dloss|={max(gap['d_loss'], gap['g_loss']):.1e}, "
+              f"max |dw|={gap['weights']:.1e} (largest weight change over the 3 steps "
+              f"{gap['update']:.1e}); Keras (d_loss, g_loss) per step: {losses}")
+    return gap
+
+
+def iteration_section(digits, steps, rounds):
+    import torch
+
+    from benchmarks import torch_reference
+
+    torch.set_num_threads(_TORCH_THREADS.value)
+    torch_eager = f"PyTorch eager ({_TORCH_THREADS.value} threads)"
+    dataset = batched(digits, _M)
+    contenders = {}
+    fit_gan = build_gan(digits)
+    contenders["keras_gan fit"] = FitContender(fit_gan, dataset, steps)
+    loop_gan = build_gan(digits)
+    contenders["bare tf.function loop"] = LoopContender(tf_function_loop(loop_gan, dataset), steps)
+    real = torch.from_numpy(digits[: len(digits) // _M * _M]).view(-1, _M, 28, 28, 1)
+    torch_models = {"PyTorch eager": False}
+    if _TORCH_COMPILE.value:
+        torch_models["torch.compile"] = True
+    compile_seconds = None
+    for name, compiled in torch_models.items():
+        reference = torch_reference.TorchGAN.from_keras(
+            fit_gan.generator, fit_gan.discriminator, compile=compiled)
+        batches = itertools.cycle(real)
+        start = time.perf_counter()
+        contenders[f"{name} ({_TORCH_THREADS.value} threads)"] = LoopContender(
+            lambda reference=reference, batches=batches: reference.train_step(next(batches)), steps)
+        if compiled:
+            compile_seconds = time.perf_counter() - start
+    if _TORCH_ONE_THREAD.value and _TORCH_THREADS.value != 1:
+        contenders["PyTorch eager (1 thread)"] = contenders[torch_eager]
+    a = tf.random.uniform([2048, 2048])
+    product = tf.function(lambda a: tf.matmul(a, a))
+    contenders["float32 matmul 2048^3 (peak)"] = LoopContender(lambda: product(a).numpy(), 3)
+    print(f"\n== One iteration (k=1, m={_M}): {rounds} interleaved rounds x {steps} iterations")
+    def set_threads(name):
+        torch.set_num_threads(1 if name == "PyTorch eager (1 thread)" else _TORCH_THREADS.value)
+
+    times = interleave(contenders, rounds, before_each=set_threads)
+    peak = times.pop("float32 matmul 2048^3 (peak)")
+    print_table(times)
+    flops, rule = step_flops(_M, 1)
+    peak_rates = 2 * 2048**3 / peak
+    print(f"  float32 matmul 2048^3 peak: {describe(peak_rates[:, 0], 1e-9)} GFLOP/s wall, "
+          f"{describe(peak_rates[:, 1], 1e-9)} GFLOP per CPU-second")
+    results = {"vs eager": print_ratio(times, torch_eager, "keras_gan fit",
+                                       "keras_gan faster than PyTorch eager")}
+    if _TORCH_COMPILE.value:
+        torch_compiled = f"torch.compile ({_TORCH_THREADS.value} threads)"
+        results["vs compile"] = print_ratio(times, torch_compiled, "keras_gan fit",
+                                            "keras_gan faster than torch.compile")
+        print(f"    (torch.compile's first calls, compilation included: {compile_seconds:.1f} s)")
+    if "PyTorch eager (1 thread)" in times:
+        print_ratio(times, "PyTorch eager (1 thread)", "keras_gan fit",
+                    "keras_gan faster than PyTorch eager at 1 thread (least hurt by a busy machine)")
+    overhead = ratio(times, "keras_gan fit", "bare tf.function loop")
+    cpu_overhead = ratio(times, "keras_gan fit", "bare tf.function loop", column=1)[0]
+    results["fit overhead"] = overhead[0] - 1, cpu_overhead - 1
+    print(f"  fit overhead over the bare tf.function loop: {100 * (overhead[0] - 1):+.1f}% (per-round "
+          f"{100 * (overhead[1] - 1):+.1f}% to {100 * (overhead[2] - 1):+.1f}%; CPU time "
+          f"{100 * (cpu_overhead - 1):+.1f}%)")
+    fit = times["keras_gan fit"]
+    efficiency = flops / fit / peak_rates  # per round, wall and CPU
+    results["efficiency"] = np.median(efficiency, axis=0)
+    print(f"  analytic matmul FLOPs per iteration: {flops / 1e9:.3f} GFLOP ({rule / 1e9:.3f} by the "
+          f"'backward = 2x forward' rule); achieved {flops / np.median(fit[:, 0]) / 1e9:.1f} GFLOP/s "
+          f"= {100 * results['efficiency'][0]:.0f}% of the matmul peak measured in the same rounds "
+          f"({100 * efficiency[:, 0].min():.0f}-{100 * efficiency[:, 0].max():.0f}%); per CPU-second "
+          f"{flops / np.median(fit[:, 1]) / 1e9:.1f} GFLOP = {100 * results['efficiency'][1]:.0f}% "
+          f"({100 * efficiency[:, 1].min():.0f}-{100 * efficiency[:, 1].max():.0f}%)")
+    print(f"  train_step traced {fit_gan.traces} time(s) over {rounds + 1} fit calls")
+    return results
+
+
+def execution_section(digits, steps, rounds):
+    steps = max(50, steps // 50 * 50)
+    dataset = batched(digits, _M)
+    print(f"\n== steps_per_execution and XLA (k=1, m={_M}): {rounds} rounds x {steps} iterations")
+    contenders = {}
+    for per_execution in (1, 10, 50):
+        contenders[f"steps_per_execution={per_execution}"] = FitContender(
+            build_gan(digits, steps_per_execution=per_execution), dataset, steps)
+    xla = FitContender(build_gan(digits, jit_compile=True), dataset, steps)
+    contenders["jit_compile=True (XLA)"] = xla
+    times = interleave(contenders, rounds)
+    print_table(times)
+    best = min(times, key=lambda name: np.median(times[name][:, 0]))
+    print(f"  fastest: {best}")
+    print_ratio(times, "jit_compile=True (XLA)", "steps_per_execution=1",
+                "XLA off faster than XLA on")
+    print(f"    (the XLA model's first fit call, compilation included: {xla.first_call_seconds:.1f} s)")
+
+
+def k_section(digits, steps, rounds):
+    print(f"\n== Discriminator steps k (m={_M}, batches of k*m): {rounds} rounds x {steps} iterations")
+    ks = (1, 2, 5)
+    contenders = {f"k={k}": FitContender(build_gan(digits, k=k), batched(digits, k * _M), steps)
+                  for k in ks}
+    times = interleave(contenders, rounds)
+    print_table(times)
+    predicted = [step_flops(_M, k)[0] / step_flops(_M, 1)[0] for k in ks]
+    for column, label in ((0, "wall"), (1, "CPU")):
+        medians = np.array([np.median(times[f"k={k}"][:, column]) for k in ks])
+        slope, intercept = np.polyfit(ks, medians, 1)
+        worst = np.abs(np.polyval([slope, intercept], ks) / medians - 1).max()
+        print(f"  {label:4s} time(k) / time(1): " + ", ".join(
+            f"k={k}: {ratio(times, f'k={k}', 'k=1', column)[0]:.2f}" for k in ks)
+            + f"; linear fit {1e3 * intercept:.1f} ms + {1e3 * slope:.1f} ms x k, largest deviation "
+            f"{100 * worst:.1f}%; an extra D update costs {slope / medians[0]:.2f} of a k=1 iteration")
+    print("  analytic FLOPs(k) / FLOPs(1): " + ", ".join(f"k={k}: {p:.2f}" for k, p in zip(ks, predicted)))
+
+
+def batch_section(digits, steps, rounds, plot_path):
+    sizes = [int(size) for size in _BATCH_SIZES.value]
+    print(f"\n== Minibatch size m (k=1): {rounds} rounds, blocks of {steps} x 100 / m iterations")
+    contenders = {f"m={m}": FitContender(build_gan(digits), batched(digits, m), max(3, steps * _M // m))
+                  for m in sizes}
+    times = interleave(contenders, rounds)
+    print(f"  {'m':>6s} {'iterations/s median (min-max)':32s} {'examples/s median (min-max)':34s} "
+          "examples per CPU-second")
+    rates = []
+    for m in sizes:
+        per_second = 1.0 / times[f"m={m}"]  # [rounds, (wall, CPU)]
+        rates.append(per_second)
+        print(f"  {m:6d} {describe(per_second[:, 0], 1):32s} {describe(per_second[:, 0] * m, 1):34s} "
+              f"{describe(per_second[:, 1] * m, 1)}")
+    _plot_throughput(sizes, rates, plot_path)
+    print(f"  plot: {plot_path}")
+
+
+def _plot_throughput(sizes, rates, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for axis, scale, label in ((axes[0], np.ones(len(sizes)), "iterations / s"),
+                               (axes[1], np.array(sizes), "examples / s")):
+        for column, legend, style in ((0, "per second (wall clock)", "o-"),
+                                      (1, "per CPU-second", "s--")):
+            values = [r[:, column] * s for r, s in zip(rates, scale)]
+            medians = np.array([np.median(v) for v in values])
+            errors = [medians - [v.min() for v in values], [v.max() for v in values] - medians]
+            axis.errorbar(sizes, medians, yerr=errors, fmt=style, capsize=3, label=legend)
+        axis.legend(fontsize=8)
+        axis.set_xscale("log", base=2)
+        axis.set_xticks(sizes, [str(size) for size in sizes])
+        axis.set_ylim(bottom=0)
+        axis.set_xlabel("minibatch size m (k = 1)")
+        axis.set_ylabel(label)
+        axis.grid(True, which="both", alpha=0.3)
+    figure.suptitle(f"keras_gan fit, MNIST MLP GAN, {os.cpu_count()} CPU cores (median, min-max)")
+    figure.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def profile_section(digits, steps, rounds):
+    dataset = batched(digits, _M)
+    print(f"\n== Profile (k=1, m={_M})")
+    base = build_gan(digits)
+    base.fit(dataset, epochs=1, steps_per_epoch=2, verbose=0)
+    shares = prototypes.op_breakdown(base, dataset, steps)
+    print("  TF profiler, share of op time over the iteration's ops: " + ", ".join(
+        f"{name} {100 * share:.0f}%" for name, share in shares.items()))
+    maxout_gap, sgd_gap = prototypes.check_prototypes(digits, _LEARNING_RATE, _MOMENTUM)
+    print(f"  prototypes agree with the library: maxout logits and gradients max |diff| {maxout_gap:.1e}; "
+          f"FusedMomentumSGD weights after 5 steps max |diff| {sgd_gap:.1e}")
+    pipeline = keras_gan.data.training_pipeline(
+        tf.data.Dataset.from_tensor_slices(digits), batch_size=_M, seed=0).repeat()
+    def variant(dataset=dataset, **kwargs):
+        return FitContender(build_gan(digits, **kwargs), dataset, steps)
+
+    contenders = {
+        "library (unchanged)": FitContender(base, dataset, steps),
+        "+ FusedMomentumSGD": variant(optimizer_class=prototypes.FusedMomentumSGD),
+        "+ TransposeMaxout": variant(maxout_class=prototypes.TransposeMaxout),
+        "+ SelectMaxout": variant(maxout_class=prototypes.SelectMaxout),
+        "+ FusedMomentumSGD + TransposeMaxout": variant(optimizer_class=prototypes.FusedMomentumSGD,
+                                                        maxout_class=prototypes.TransposeMaxout),
+        "ablation: no dropout": variant(dropout=False),
+        "ablation: D on real, fake apart": variant(gan_class=prototypes.TwoPassGAN),
+        "ablation: training_pipeline input": variant(dataset=pipeline),
+    }
+    print(f"  {rounds} rounds x {steps} iterations:")
+    times = interleave(contenders, rounds)
+    print_table(times)
+    for name in list(contenders)[1:]:
+        print_ratio(times, "library (unchanged)", name, f"library / {name}")
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
+    started = time.perf_counter()
+    sections, steps, rounds = _SECTION_LIST.value, _STEPS.value, _ROUNDS.value
+    with open("/proc/cpuinfo") as f:
+        cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
+    versions = f"TF {tf.__version__}, Keras {keras.__version__}"
+    try:
+        import torch
+
+        versions += f", torch {torch.__version__}"
+    except ImportError:
+        torch = None
+    print(f"Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; {versions}; "
+          f"load average at start {os.getloadavg()[0]:.2f} (shared machine)")
+    print(f"TF threads intra-op {tf.config.threading.get_intra_op_parallelism_threads() or 'all cores'}, "
+          f"inter-op {tf.config.threading.get_inter_op_parallelism_threads() or 'all cores'}; "
+          f"oneDNN {'off' if os.environ.get('TF_ENABLE_ONEDNN_OPTS') == '0' else 'on (default)'}; "
+          f"GAN.compile's jit_compile='auto' resolves to {_resolved_jit()}")
+    digits = load_digits(_DATA_DIR.value)
+    if torch is None and {"equivalence", "iteration"} & set(sections):
+        print("PyTorch is not installed (pip install -e '.[bench]'): skipping equivalence and iteration.")
+        sections = [s for s in sections if s not in ("equivalence", "iteration")]
+    results = {}
+    if "equivalence" in sections:
+        results["equivalence"] = equivalence_section(digits)
+    if "iteration" in sections:
+        results.update(iteration_section(digits, steps, rounds))
+    if "execution" in sections:
+        execution_section(digits, steps, rounds)
+    if "k" in sections:
+        k_section(digits, steps, rounds)
+    if "batch" in sections:
+        batch_section(digits, steps, rounds, _PLOT.value)
+    if "profile" in sections:
+        profile_section(digits, steps, rounds)
+    checks = []  # (name, passed on wall-clock time, passed on CPU time)
+    if "equivalence" in results:
+        gap = results["equivalence"]
+        ok = max(gap["d_loss"], gap["g_loss"], gap["weights"]) <= 1e-5
+        checks.append(("equivalence <= 1e-5", ok, ok))
+    if "vs eager" in results:
+        checks.append((">= 1.25x vs PyTorch eager", *(r >= 1.25 for r in results["vs eager"])))
+    if "vs compile" in results:
+        checks.append((">= 1.0x vs torch.compile", *(r >= 1.0 for r in results["vs compile"])))
+    if "fit overhead" in results:
+        checks.append(("fit overhead <= 5%", *(r <= 0.05 for r in results["fit overhead"])))
+        checks.append((">= 60% of matmul peak", *(r >= 0.6 for r in results["efficiency"])))
+    verdict = {True: "PASS", False: "FAIL"}
+    print("\nChecks (on wall-clock / on CPU time): " + ", ".join(
+        f"{name}: {verdict[wall]}/{verdict[cpu]}" for name, wall, cpu in checks)
+          + f"; load average at end {os.getloadavg()[0]:.2f}; {time.perf_counter() - started:.0f} s")
+
+
+def _resolved_jit():
+    generator = keras_gan.models.mnist_generator(hidden_units=(4,))
+    gan = keras_gan.GAN(generator, keras_gan.models.mnist_discriminator(hidden_units=(4,), pieces=2))
+    gan.compile(d_optimizer="sgd", g_optimizer="sgd")
+    return gan.jit_compile
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,155 @@
+"""The launchers as users run them: `python -m experiments.<name>` in a subprocess.
+
+User errors end with one line on stderr and exit code 1, never a traceback;
+real bugs keep theirs; the same seed and flags give the same weights.
+The processes run a few at a time from one module fixture, each bounded by a
+timeout.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+import keras_gan
+from experiments import flags as experiment_flags
+
+REPO = Path(__file__).resolve().parents[1]
+TIMEOUT_SECONDS = 240
+PARALLEL = 4
+TOY = [sys.executable, "-m", "experiments.toy", "--problem=ring", "--num_examples=256", "--batch_size=64"]
+
+
+def _commands(root):
+    return {
+        "epochs_not_an_int": TOY + ["--epochs=abc", f"--output_dir={root / 'a'}"],
+        "unknown_strategy": TOY + ["--strategy=horovod", f"--output_dir={root / 'b'}"],
+        "negative_learning_rate": TOY + ["--learning_rate=-1", f"--output_dir={root / 'c'}"],
+        "multi_worker_without_tf_config": TOY + ["--strategy=multi_worker", f"--output_dir={root / 'e'}"],
+        "offline_mnist": [sys.executable, "-m", "experiments.mnist", f"--output_dir={root / 'f'}",
+                          f"--data_dir={root / 'no_data'}"],
+        "seeded_1": TOY + ["--epochs=1", "--seed=3", "--verbose=0", f"--output_dir={root / 'seeded_1'}"],
+        "seeded_2": TOY + ["--epochs=1", "--seed=3", "--verbose=0", f"--output_dir={root / 'seeded_2'}"],
+    }
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("launchers")
+    (root / "no_data").mkdir()
+    env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
+    env.pop("TF_CONFIG", None)
+    pending = list(_commands(root).items())
+    running, results = {}, {}
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    try:
+        while pending or running:
+            while pending and len(running) < PARALLEL:
+                name, command = pending.pop(0)
+                running[name] = subprocess.Popen(
+                    command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+                )
+            for name, process in list(running.items()):
+                if process.poll() is not None:
+                    stdout, stderr = process.communicate()
+                    results[name] = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+                    del running[name]
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"launchers still running after {TIMEOUT_SECONDS} s: {sorted(running)}")
+            time.sleep(0.1)
+    finally:
+        for process in running.values():
+            process.kill()
+            process.communicate()
+    return root, results
+
+
+def _error_line(result):
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    return result.stderr.strip().splitlines()[-1]
+
+
+class TestUserErrors:
+    def test_flag_of_the_wrong_type(self, runs):
+        result = runs[1]["epochs_not_an_int"]
+        _error_line(result)
+        assert any("flag --epochs=abc" in line for line in result.stderr.splitlines())
+
+    def test_unknown_strategy_name(self, runs):
+        result = runs[1]["unknown_strategy"]
+        _error_line(result)
+        assert "--strategy=horovod" in result.stderr and "multi_worker" in result.stderr
+
+    def test_negative_learning_rate(self, runs):
+        result = runs[1]["negative_learning_rate"]
+        _error_line(result)
+        assert "--learning_rate must be positive" in result.stderr
+
+    def test_multi_worker_without_tf_config(self, runs):
+        line = _error_line(runs[1]["multi_worker_without_tf_config"])
+        assert line.startswith("error: --strategy=multi_worker needs the TF_CONFIG environment variable.")
+
+    def test_offline_without_local_data(self, runs):
+        line = _error_line(runs[1]["offline_mnist"])
+        assert line.startswith("error: Could not load 'mnist'")
+        assert "pass a local directory of IDX files" in line
+
+
+
+class TestRun:
+    """`experiments.flags.run`, which every launcher's `__main__` calls, in process."""
+
+    @pytest.fixture(autouse=True)
+    def argv(self, monkeypatch, tmp_path):
+        monkeypatch.setattr(sys, "argv", ["launcher", f"--output_dir={tmp_path}"])
+
+    def test_error_raised_by_the_library_is_one_line_and_exit_1(self):
+        def main(argv):
+            keras_gan.priors.get("cauchy")
+
+        with pytest.raises(SystemExit) as exit_:
+            experiment_flags.run(main)
+        message = exit_.value.code  # sys.exit(message): printed to stderr, exit status 1
+        assert isinstance(message, str) and message.startswith("error: ") and "cauchy" in message
+        assert "\n" not in message
+
+    def test_a_bug_keeps_its_exception_and_traceback(self):
+        def main(argv):
+            int("not a number")  # raised outside keras_gan/ and experiments/
+
+        with pytest.raises(ValueError, match="invalid literal for int"):
+            experiment_flags.run(main)
+
+    def test_other_exception_types_pass_through(self):
+        def main(argv):
+            raise KeyError("bug")
+
+        with pytest.raises(KeyError):
+            experiment_flags.run(main)
+
+
+class TestReproducibility:
+    def test_same_seed_and_flags_give_identical_weights(self, runs):
+        root, results = runs
+        for name in ("seeded_1", "seeded_2"):
+            assert results[name].returncode == 0, results[name].stderr[-3000:]
+        first, second = (_weights(root / name / "gan.keras") for name in ("seeded_1", "seeded_2"))
+        assert len(first) == len(second) > 0
+        for a, b in zip(first, second):
+            np.testing.assert_array_equal(a, b)  # bitwise, without --deterministic
+        digests = {_stdout_value(results[name].stdout, "weights_sha256") for name in ("seeded_1", "seeded_2")}
+        assert len(digests) == 1
+
+
+def _weights(path):
+    return [keras.ops.convert_to_numpy(w.value) for w in keras.saving.load_model(path).weights]
+
+
+def _stdout_value(stdout, key):
+    return [line for line in stdout.splitlines() if line.startswith(f"{key}: ")][-1].split(": ", 1)[1]
