@@ -225,7 +225,11 @@ def build_gan(config, preset, pixel_mean):
         generator = make_generator(
             latent_dim=config.latent_dim, output_activation=activation, seed=config.seed
         )
-    discriminator = make_discriminator(seed=config.seed + 1000)
+    return make_gan(config, preset, generator, make_discriminator(seed=config.seed + 1000))
+
+
+def make_gan(config, preset, generator, discriminator):
+    """The `GAN` of a run: the config's noise and k, the preset's remedies."""
     return keras_gan.GAN(
         generator,
         discriminator,

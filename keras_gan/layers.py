@@ -3,13 +3,7 @@
 import keras
 from keras import ops
 
-
-def _check_positive_int(name, value):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(
-            f"Invalid value for argument `{name}`. Received: {name}={value!r}. "
-            "Expected a positive integer."
-        )
+from keras_gan.validation import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -49,8 +43,8 @@ class Maxout(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        _check_positive_int("units", units)
-        _check_positive_int("pieces", pieces)
+        check_positive_int("units", units)
+        check_positive_int("pieces", pieces)
         self.units = units
         self.pieces = pieces
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
@@ -141,8 +135,8 @@ class MaxoutConv2D(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        _check_positive_int("filters", filters)
-        _check_positive_int("pieces", pieces)
+        check_positive_int("filters", filters)
+        check_positive_int("pieces", pieces)
         self.filters = filters
         self.pieces = pieces
         self.convolution = keras.layers.Conv2D(

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from keras_gan import parzen
+from keras_gan.validation import check_positive_int
 
 # The keys added to the epoch logs, in the order mean, stderr, sigma.
 LOG_KEYS = ("parzen_ll", "parzen_stderr", "parzen_sigma", "parzen_epoch")
@@ -82,8 +83,8 @@ class ParzenEstimate(keras.callbacks.Callback):
         seed=0,
     ):
         super().__init__()
-        _check_positive_int("every_n_epochs", every_n_epochs)
-        _check_positive_int("num_samples", num_samples)
+        check_positive_int("every_n_epochs", every_n_epochs)
+        check_positive_int("num_samples", num_samples)
         self.validation = _check_examples("validation", validation)
         self.test = None if test is None else _check_examples("test", test)
         sigmas = np.array(sigmas, dtype=np.float64)
@@ -139,11 +140,3 @@ def _check_examples(name, examples):
             "[n, ...] of examples in the generator's value range."
         )
     return examples
-
-
-def _check_positive_int(name, value):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(
-            f"Invalid value for argument `{name}`. Received: {name}={value!r}. "
-            "Expected a positive integer."
-        )

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from keras_gan import distribute
 from keras_gan import images
+from keras_gan.validation import check_positive_int
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -84,10 +85,10 @@ class SampleGrid(keras.callbacks.Callback):
         log_dir=None,
     ):
         super().__init__()
-        _check_positive_int("every_n_epochs", every_n_epochs)
-        _check_positive_int("num_samples", num_samples)
+        check_positive_int("every_n_epochs", every_n_epochs)
+        check_positive_int("num_samples", num_samples)
         if columns is not None:
-            _check_positive_int("columns", columns)
+            check_positive_int("columns", columns)
         if value_range is not None:
             value_range = images.resolve_value_range(None, value_range)
         if training_data is not None:
@@ -139,11 +140,3 @@ class SampleGrid(keras.callbacks.Callback):
     def path_for_epoch(self, epoch):
         """The file name of the grid written after `epoch` (0-based)."""
         return os.path.join(self.directory, f"samples_epoch_{epoch + 1:04d}.png")
-
-
-def _check_positive_int(name, value):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(
-            f"Invalid value for argument `{name}`. Received: {name}={value!r}. "
-            "Expected a positive integer."
-        )
