@@ -187,9 +187,9 @@ class ImageData:
             if test_split
             else self.validation
         )
-        for split, array in (("training", self.train_array), ("validation", self.validation)):
+        splits = (("training", self.train_array), ("validation", self.validation), ("test", self.test))
+        for split, array in splits:
             check_finite(array, f"{config.dataset} {split} data")
-        check_finite(self.test, f"{config.dataset} test data")
         self.pixel_mean = keras_gan.data.pixel_mean(self.train_array)
         self.neighbours = self.train_array[:_NEIGHBOUR_POOL]
 

@@ -25,7 +25,6 @@ import math
 import os
 
 import numpy as np
-import tensorflow as tf
 
 _ACTIVATION_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
