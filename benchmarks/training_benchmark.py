@@ -2,23 +2,26 @@
 
 One iteration is one step of Algorithm 1 with k = 1 and m = 100: the
 generator 100-1200-1200-784 and the maxout discriminator 240x5 x2 with
-dropout, SGD with momentum 0.5 and learning rate 0.1. Sections:
+dropout, SGD with momentum 0.5 and learning rate 0.1 (the library's
+`ScheduledMomentumSGD`, which the `paper` preset uses). Sections:
 
 - equivalence: `benchmarks.torch_reference.TorchGAN` against `fit`, from the
   same weights, with the same batches and noise and dropout off;
-- iteration: `fit` against a bare `tf.function` loop over the same
-  `train_step`, PyTorch eager and `torch.compile` (`--torch_threads`), and a
-  2048^3 float32 matmul for the machine's peak; achieved FLOP/s of the step
-  from an analytic count of its matrix products;
+- iteration: `fit` against PyTorch eager and `torch.compile`
+  (`--torch_threads`), and a 2048^3 float32 matmul for the machine's peak;
+  achieved FLOP/s of the step from an analytic count of its matrix products;
+- overhead: `fit` against a bare `tf.function` loop over the same
+  `train_step`, at epochs of `--steps` and of 100 iterations (`fit` pays
+  part of its cost once per epoch);
 - execution: `steps_per_execution` 1 / 10 / 50, and XLA (`jit_compile`);
 - k: time per iteration for k = 1, 2, 5;
 - batch: iterations/s and examples/s for m = 32 ... 1024, plotted to `--plot`;
 - profile: the op-time breakdown of a TF profiler trace of `fit`, then
-  prototypes of library changes (`benchmarks/training_prototypes.py`: a
-  fused SGD update, maxout taking its max over a middle axis) and ablations
-  (no dropout, two discriminator passes instead of one on `concat([real,
-  fake])`, the `keras_gan.data.training_pipeline` input pipeline), each timed
-  against the unchanged library.
+  alternatives to the library's choices (`benchmarks/training_prototypes.py`:
+  Keras' unfused SGD, maxout's max over the last axis, a select gradient
+  for the max) and ablations (no dropout, two discriminator passes instead
+  of one on `concat([real, fake])`, the `keras_gan.data.training_pipeline`
+  input pipeline), each timed against the library.
 
 Contenders of a section are interleaved: every round times a block of
 `--steps` iterations of each, in a rotating order. Figures are medians and
@@ -49,7 +52,7 @@ from absl import flags
 import keras_gan
 from benchmarks import training_prototypes as prototypes
 
-_SECTIONS = ("equivalence", "iteration", "execution", "k", "batch", "profile")
+_SECTIONS = ("equivalence", "iteration", "overhead", "execution", "k", "batch", "profile")
 _ROUNDS = flags.DEFINE_integer("rounds", 5, "Interleaved rounds of every contender.")
 _STEPS = flags.DEFINE_integer("steps", 20, "Iterations per timed block (at m = 100).")
 _SECTION_LIST = flags.DEFINE_list("sections", list(_SECTIONS), f"Sections to run, of {_SECTIONS}.")
@@ -94,7 +97,8 @@ class CountingGAN(keras_gan.GAN):
         return super().train_step(data)
 
 
-def build_gan(digits, k=1, gan_class=CountingGAN, optimizer_class=keras.optimizers.SGD,
+def build_gan(digits, k=1, gan_class=CountingGAN,
+              optimizer_class=keras_gan.optimizers.ScheduledMomentumSGD,
               maxout_class=None, dropout=True, **compile_kwargs):
     generator = keras_gan.models.mnist_generator(data_mean=digits.mean(0), seed=0)
     rates = {} if dropout else {"input_dropout": 0.0, "hidden_dropout": 0.0}
@@ -256,8 +260,6 @@ def iteration_section(digits, steps, rounds):
     contenders = {}
     fit_gan = build_gan(digits)
     contenders["keras_gan fit"] = FitContender(fit_gan, dataset, steps)
-    loop_gan = build_gan(digits)
-    contenders["bare tf.function loop"] = LoopContender(tf_function_loop(loop_gan, dataset), steps)
     real = torch.from_numpy(digits[: len(digits) // _M * _M]).view(-1, _M, 28, 28, 1)
     torch_models = {"PyTorch eager": False}
     if _TORCH_COMPILE.value:
@@ -298,12 +300,6 @@ def iteration_section(digits, steps, rounds):
     if "PyTorch eager (1 thread)" in times:
         print_ratio(times, "PyTorch eager (1 thread)", "keras_gan fit",
                     "keras_gan faster than PyTorch eager at 1 thread (least hurt by a busy machine)")
-    overhead = ratio(times, "keras_gan fit", "bare tf.function loop")
-    cpu_overhead = ratio(times, "keras_gan fit", "bare tf.function loop", column=1)[0]
-    results["fit overhead"] = overhead[0] - 1, cpu_overhead - 1
-    print(f"  fit overhead over the bare tf.function loop: {100 * (overhead[0] - 1):+.1f}% (per-round "
-          f"{100 * (overhead[1] - 1):+.1f}% to {100 * (overhead[2] - 1):+.1f}%; CPU time "
-          f"{100 * (cpu_overhead - 1):+.1f}%)")
     fit = times["keras_gan fit"]
     efficiency = flops / fit / peak_rates  # per round, wall and CPU
     results["efficiency"] = np.median(efficiency, axis=0)
@@ -315,6 +311,41 @@ def iteration_section(digits, steps, rounds):
           f"({100 * efficiency[:, 1].min():.0f}-{100 * efficiency[:, 1].max():.0f}%)")
     print(f"  train_step traced {fit_gan.traces} time(s) over {rounds + 1} fit calls")
     return results
+
+
+def overhead_section(digits, steps, rounds, long_epoch=100):
+    """`fit` against the bare loop at two epoch lengths; returns the long epoch's overhead."""
+    dataset = batched(digits, _M)
+    lengths = sorted({steps, long_epoch})
+    rounds = 2 * rounds  # The figure in question is a few percent: more rounds.
+    print(f"\n== fit against a bare tf.function loop over the same train_step (k=1, m={_M}): "
+          f"{rounds} rounds, epochs of {' and '.join(map(str, lengths))} iterations")
+    contenders = {}
+    for length in lengths:
+        contenders[f"keras_gan fit, {length}-step epochs"] = FitContender(build_gan(digits), dataset, length)
+        contenders[f"bare loop, {length} steps"] = LoopContender(
+            tf_function_loop(build_gan(digits), dataset), length)
+    # Keras' own compiled step without fit's epoch machinery: splits the gap.
+    keras_step_gan = build_gan(digits)
+    keras_step_gan.make_train_function()
+    iterator = iter(dataset)
+    contenders[f"Keras train_function, {lengths[-1]} steps"] = LoopContender(
+        lambda: keras_step_gan.train_function(iterator), lengths[-1])
+    times = interleave(contenders, rounds)
+    print_table(times)
+    step = ratio(times, f"Keras train_function, {lengths[-1]} steps", f"bare loop, {lengths[-1]} steps")
+    step_cpu = ratio(times, f"Keras train_function, {lengths[-1]} steps", f"bare loop, {lengths[-1]} steps", 1)
+    print(f"  Keras' train_function called in a Python loop: {100 * (step[0] - 1):+.1f}% wall, "
+          f"{100 * (step_cpu[0] - 1):+.1f}% CPU over the bare loop (the part of the gap inside the step)")
+    for length in lengths:
+        fit, loop = f"keras_gan fit, {length}-step epochs", f"bare loop, {length} steps"
+        wall = ratio(times, fit, loop)
+        cpu = ratio(times, fit, loop, column=1)[0]
+        print(f"  {length}-step epochs: fit overhead {100 * (wall[0] - 1):+.1f}% wall (per-round "
+              f"{100 * (wall[1] - 1):+.1f}% to {100 * (wall[2] - 1):+.1f}%), {100 * (cpu - 1):+.1f}% CPU")
+    longest = lengths[-1]
+    fit, loop = f"keras_gan fit, {longest}-step epochs", f"bare loop, {longest} steps"
+    return ratio(times, fit, loop)[0] - 1, ratio(times, fit, loop, column=1)[0] - 1
 
 
 def execution_section(digits, steps, rounds):
@@ -410,21 +441,21 @@ def profile_section(digits, steps, rounds):
     shares = prototypes.op_breakdown(base, dataset, steps)
     print("  TF profiler, share of op time over the iteration's ops: " + ", ".join(
         f"{name} {100 * share:.0f}%" for name, share in shares.items()))
-    maxout_gap, sgd_gap = prototypes.check_prototypes(digits, _LEARNING_RATE, _MOMENTUM)
-    print(f"  prototypes agree with the library: maxout logits and gradients max |diff| {maxout_gap:.1e}; "
-          f"FusedMomentumSGD weights after 5 steps max |diff| {sgd_gap:.1e}")
+    maxout_gap, sgd_gap = prototypes.check_alternatives(digits, _LEARNING_RATE, _MOMENTUM)
+    print(f"  alternatives agree with the library: maxout logits and gradients max |diff| {maxout_gap:.1e}; "
+          f"keras.optimizers.SGD weights after 5 steps max |diff| {sgd_gap:.1e}")
     pipeline = keras_gan.data.training_pipeline(
         tf.data.Dataset.from_tensor_slices(digits), batch_size=_M, seed=0).repeat()
     def variant(dataset=dataset, **kwargs):
         return FitContender(build_gan(digits, **kwargs), dataset, steps)
 
     contenders = {
-        "library (unchanged)": FitContender(base, dataset, steps),
-        "+ FusedMomentumSGD": variant(optimizer_class=prototypes.FusedMomentumSGD),
-        "+ TransposeMaxout": variant(maxout_class=prototypes.TransposeMaxout),
-        "+ SelectMaxout": variant(maxout_class=prototypes.SelectMaxout),
-        "+ FusedMomentumSGD + TransposeMaxout": variant(optimizer_class=prototypes.FusedMomentumSGD,
-                                                        maxout_class=prototypes.TransposeMaxout),
+        "library": FitContender(base, dataset, steps),
+        "unfused keras.optimizers.SGD": variant(optimizer_class=keras.optimizers.SGD),
+        "LastAxisMaxout": variant(maxout_class=prototypes.LastAxisMaxout),
+        "unfused SGD + LastAxisMaxout (as first written)": variant(
+            optimizer_class=keras.optimizers.SGD, maxout_class=prototypes.LastAxisMaxout),
+        "SelectMaxout": variant(maxout_class=prototypes.SelectMaxout),
         "ablation: no dropout": variant(dropout=False),
         "ablation: D on real, fake apart": variant(gan_class=prototypes.TwoPassGAN),
         "ablation: training_pipeline input": variant(dataset=pipeline),
@@ -433,7 +464,7 @@ def profile_section(digits, steps, rounds):
     times = interleave(contenders, rounds)
     print_table(times)
     for name in list(contenders)[1:]:
-        print_ratio(times, "library (unchanged)", name, f"library / {name}")
+        print_ratio(times, name, "library", f"{name} / library")
 
 
 def main(argv):
@@ -465,6 +496,8 @@ def main(argv):
         results["equivalence"] = equivalence_section(digits)
     if "iteration" in sections:
         results.update(iteration_section(digits, steps, rounds))
+    if "overhead" in sections:
+        results["fit overhead"] = overhead_section(digits, steps, rounds)
     if "execution" in sections:
         execution_section(digits, steps, rounds)
     if "k" in sections:
@@ -482,9 +515,10 @@ def main(argv):
         checks.append((">= 1.25x vs PyTorch eager", *(r >= 1.25 for r in results["vs eager"])))
     if "vs compile" in results:
         checks.append((">= 1.0x vs torch.compile", *(r >= 1.0 for r in results["vs compile"])))
-    if "fit overhead" in results:
-        checks.append(("fit overhead <= 5%", *(r <= 0.05 for r in results["fit overhead"])))
+    if "efficiency" in results:
         checks.append((">= 60% of matmul peak", *(r >= 0.6 for r in results["efficiency"])))
+    if "fit overhead" in results:
+        checks.append(("fit overhead <= 5% (100-step epochs)", *(r <= 0.05 for r in results["fit overhead"])))
     verdict = {True: "PASS", False: "FAIL"}
     print("\nChecks (on wall-clock / on CPU time): " + ", ".join(
         f"{name}: {verdict[wall]}/{verdict[cpu]}" for name, wall, cpu in checks)

@@ -1,17 +1,16 @@
-"""Prototypes of library changes, and the profile helper, for the training benchmark.
+"""Alternatives to the library's training step, and the profile helper.
 
-keras_gan/*.py is not edited from here: each change is a subclass the
-benchmark times against the unchanged library (`training_benchmark
---sections=profile`).
+keras_gan/*.py is not edited from here: each alternative is a subclass the
+benchmark times against the library (`training_benchmark --sections=profile`).
 
-- `FusedMomentumSGD`: `keras.optimizers.SGD` with its momentum update done
-  by TensorFlow's fused `ResourceApplyKerasMomentum` kernel.
-- `TransposeMaxout`: `keras_gan.layers.Maxout` taking the max over the
-  pieces along a middle axis (after a transpose), in `keras.ops`.
-- `SelectMaxout`: the same with a one-compare, one-select gradient of the
-  max (`tf.custom_gradient`) and `tf.nn.bias_add`.
-- `TwoPassGAN`: an ablation, the discriminator run separately on real and
-  fake examples instead of once on their concatenation.
+- `LastAxisMaxout`: `keras_gan.layers.Maxout` as first written, the max over a
+  trailing axis of `pieces`; the library now transposes first.
+- `SelectMaxout`: the library's maxout with a one-compare, one-select
+  gradient of the max (`tf.custom_gradient`) and `tf.nn.bias_add`.
+- `TwoPassGAN`: the discriminator run separately on real and fake examples
+  instead of once on their concatenation.
+- `keras.optimizers.SGD` itself is the unfused alternative to the library's
+  `ScheduledMomentumSGD` (TF's fused `ResourceApplyKerasMomentum` kernel).
 - `op_breakdown`: shares of TF op time in a profiler trace of `fit`.
 """
 
@@ -26,36 +25,17 @@ import keras_gan
 from keras_gan import layers as gan_layers
 
 
-class FusedMomentumSGD(keras.optimizers.SGD):
-    """SGD whose momentum update is TF's fused `ResourceApplyKerasMomentum` kernel.
-
-    The same arithmetic as `keras.optimizers.SGD` (`m = momentum * m - lr * g;
-    w += m`) in one pass over the weights instead of five element-wise ops.
-    """
-
-    def update_step(self, gradient, variable, learning_rate):
-        if self.momentum == 0 or self.nesterov:
-            return super().update_step(gradient, variable, learning_rate)
-        momentum = self.momentums[self._get_variable_index(variable)]
-        tf.raw_ops.ResourceApplyKerasMomentum(
-            var=variable.handle, accum=momentum.handle,
-            lr=tf.cast(learning_rate, variable.dtype), grad=tf.cast(gradient, variable.dtype),
-            momentum=tf.cast(self.momentum, variable.dtype), use_nesterov=False)
-
-
-class TransposeMaxout(gan_layers.Maxout):
-    """`keras_gan.layers.Maxout` taking the max over a middle axis, not the last.
+class LastAxisMaxout(gan_layers.Maxout):
+    """`keras_gan.layers.Maxout` taking the max over the last axis, as first written.
 
     Same kernel layout and outputs. The max over a last axis of size `pieces`
-    (5) does not vectorise, and neither does its gradient; after a transpose
-    to `[n, pieces, units]` both run along the units.
+    (5) does not vectorise, and neither does its gradient.
     """
 
     def call(self, inputs):
         pieces = keras.ops.matmul(inputs, self.kernel) + self.bias
-        pieces = keras.ops.reshape(pieces, (-1, self.units, self.pieces))
-        largest = keras.ops.max(keras.ops.transpose(pieces, (0, 2, 1)), axis=1)
-        return keras.ops.reshape(largest, (*keras.ops.shape(inputs)[:-1], self.units))
+        pieces = keras.ops.reshape(pieces, (*keras.ops.shape(inputs)[:-1], self.units, self.pieces))
+        return keras.ops.max(pieces, axis=-1)
 
 
 @tf.custom_gradient
@@ -72,7 +52,7 @@ def _max_over_middle_axis(pieces):
 
 
 class SelectMaxout(gan_layers.Maxout):
-    """`TransposeMaxout` with a select gradient for the max and `bias_add`."""
+    """The library's maxout with a select gradient for the max and `bias_add`."""
 
     def call(self, inputs):
         # bias_add: its gradient is one BiasAddGrad, not a broadcast Sum.
@@ -100,19 +80,19 @@ def replace_maxout(model, maxout_class):
     return replaced
 
 
-def check_prototypes(digits, learning_rate=0.1, momentum=0.5):
-    """Largest differences of the prototypes from the library, on real data.
+def check_alternatives(digits, learning_rate=0.1, momentum=0.5):
+    """Largest differences of the alternatives from the library, on real data.
 
     Returns:
         (maxout, sgd): the largest absolute difference of the discriminator's
-        logits and weight gradients with either maxout prototype, and of the
-        weights after 5 steps of `FusedMomentumSGD` and `keras.optimizers.SGD`.
+        logits and weight gradients with either maxout alternative, and of the
+        weights after 5 steps of `ScheduledMomentumSGD` and `keras.optimizers.SGD`.
     """
     discriminator = keras_gan.models.mnist_discriminator(seed=10, input_dropout=0.0,
                                                          hidden_dropout=0.0)
     images = tf.constant(digits[:200])
     outputs = []
-    for model in (discriminator, replace_maxout(discriminator, TransposeMaxout),
+    for model in (discriminator, replace_maxout(discriminator, LastAxisMaxout),
                   replace_maxout(discriminator, SelectMaxout)):
         with tf.GradientTape() as tape:
             logits = model(images, training=True)
@@ -120,7 +100,7 @@ def check_prototypes(digits, learning_rate=0.1, momentum=0.5):
         outputs.append([logits.numpy()] + [g.numpy() for g in gradients])
     maxout_gap = max(np.abs(a - b).max() for other in outputs[1:] for a, b in zip(outputs[0], other))
     weights = []
-    for optimizer_class in (keras.optimizers.SGD, FusedMomentumSGD):
+    for optimizer_class in (keras.optimizers.SGD, keras_gan.optimizers.ScheduledMomentumSGD):
         variable = keras.Variable(np.ones(1000, np.float32))
         optimizer = optimizer_class(learning_rate, momentum=momentum)
         for step in range(5):

@@ -60,7 +60,7 @@ def train_toy(config):
     preset = config.resolved_preset()
     steps_per_epoch = max(1, num_examples // (preset.batch_size * config.discriminator_steps))
     with strategy.scope():
-        gan = _build_gan(config, preset, distribution.dim)
+        gan = _build_gan(config, preset, distribution)
         d_optimizer, g_optimizer = preset.make_optimizers(steps_per_epoch)
         gan.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer, generator_loss=preset.generator_loss)
     batches = train.shard_by_data(
@@ -91,12 +91,25 @@ def train_toy(config):
     return metrics
 
 
-def _build_gan(config, preset, dim):
+def _build_gan(config, preset, distribution):
+    # Both networks work on data centred at the origin, where their ReLU kinks
+    # start (see `mlp_discriminator`): without it the 1-D generator ends 40%
+    # too wide or 25% too narrow. The scales are already O(1); rescaling
+    # them measured worse on the grid (68% high quality against 84%).
     generator = keras_gan.models.mlp_generator(
-        latent_dim=config.latent_dim, output_shape=(dim,), hidden_units=(128, 128, 128), seed=config.seed
+        latent_dim=config.latent_dim,
+        output_shape=(distribution.dim,),
+        hidden_units=(128, 128, 128),
+        output_mean=distribution.mean,
+        output_variance=np.ones(distribution.dim),
+        seed=config.seed,
     )
     discriminator = keras_gan.models.mlp_discriminator(
-        input_shape=(dim,), hidden_units=(128, 128, 128), seed=config.seed + 1000
+        input_shape=(distribution.dim,),
+        hidden_units=(128, 128, 128),
+        input_mean=distribution.mean,
+        input_variance=np.ones(distribution.dim),
+        seed=config.seed + 1000,
     )
     return train.make_gan(config, preset, generator, discriminator)
 
@@ -117,6 +130,7 @@ def _evaluate(config, gan, distribution):
             "data_std": std,
             "generated_mean": float(samples.mean()),
             "generated_std": float(samples.std()),
+            "ks_distance": keras_gan.toy.ks_distance(samples, distribution),
             "figure": path,
         }
     result = keras_gan.toy.coverage(samples, distribution)
@@ -167,6 +181,7 @@ def main(argv):
         "max_abs_d_minus_half_over_bulk",
         "generated_mean",
         "generated_std",
+        "ks_distance",
         "weights_sha256",
     )
     for key in reported:

@@ -264,10 +264,16 @@ def mlp_generator(
     hidden_units=(128, 128),
     activation="relu",
     output_activation="linear",
+    output_mean=None,
+    output_variance=None,
     seed=None,
     name="generator",
 ):
     """A plain MLP generator, for toy distributions and quick experiments.
+
+    With `output_mean` and `output_variance` the network works in standardised
+    units and a fixed `Normalization(invert=True)` maps its output to the data's
+    scale, so data far from the origin costs the generator nothing.
 
     Example:
 
@@ -281,6 +287,9 @@ def mlp_generator(
         hidden_units: Sizes of the hidden layers.
         activation: Activation of the hidden layers.
         output_activation: Activation of the output layer.
+        output_mean: Optional per-coordinate mean of the data (a float or an
+            array over the last axis); set it together with `output_variance`.
+        output_variance: Optional per-coordinate variance of the data.
         seed: Optional int seed for the initializers.
         name: Name of the model.
 
@@ -295,6 +304,8 @@ def mlp_generator(
     x = keras.layers.Dense(
         int(np.prod(output_shape)), output_activation, kernel_initializer=_glorot(seeds), name="output"
     )(x)
+    if output_mean is not None or output_variance is not None:
+        x = _fixed_normalization("output", output_mean, output_variance, invert=True)(x)
     outputs = keras.layers.Reshape(tuple(output_shape), name="samples")(x)
     return keras.Model(z, outputs, name=name)
 
@@ -304,10 +315,19 @@ def mlp_discriminator(
     hidden_units=(128, 128),
     activation="leaky_relu",
     dropout=0.0,
+    input_mean=None,
+    input_variance=None,
     seed=None,
     name="discriminator",
 ):
     """A plain MLP discriminator returning logits.
+
+    With `input_mean` and `input_variance` a fixed `Normalization` layer
+    standardises the input first. Centring matters for data far from the
+    origin (such as `keras_gan.toy.gaussian_1d`, centred at 4): the hidden
+    units' kinks start at the origin, so over such data every unit is in one
+    linear piece, and a network linear over the data can tell a too-narrow
+    generator from the data only by its mean.
 
     Example:
 
@@ -320,6 +340,9 @@ def mlp_discriminator(
         hidden_units: Sizes of the hidden layers.
         activation: Activation of the hidden layers.
         dropout: Dropout rate after each hidden layer.
+        input_mean: Optional per-coordinate mean of the data (a float or an
+            array over the last axis); set it together with `input_variance`.
+        input_variance: Optional per-coordinate variance of the data.
         seed: Optional int seed for the initializers and dropout.
         name: Name of the model.
 
@@ -329,9 +352,26 @@ def mlp_discriminator(
     seeds = _seed_stream(seed)
     inputs = keras.Input(tuple(input_shape), name="inputs")
     x = keras.layers.Flatten(name="flatten")(inputs)
+    if input_mean is not None or input_variance is not None:
+        x = _fixed_normalization("input", input_mean, input_variance)(x)
     for i, units in enumerate(hidden_units):
         x = keras.layers.Dense(units, activation, kernel_initializer=_glorot(seeds), name=f"hidden_{i}")(x)
         if dropout:
             x = keras.layers.Dropout(dropout, seed=next(seeds), name=f"dropout_{i}")(x)
     logits = keras.layers.Dense(1, kernel_initializer=_glorot(seeds), name="logit")(x)
     return keras.Model(inputs, logits, name=name)
+
+
+def _fixed_normalization(prefix, mean, variance, invert=False):
+    """A non-adapted `Normalization` layer named `{prefix}_scale`."""
+    if mean is None or variance is None:
+        raise ValueError(
+            f"Pass both `{prefix}_mean` and `{prefix}_variance`, or neither. Received: "
+            f"{prefix}_mean={mean!r}, {prefix}_variance={variance!r}."
+        )
+    # Plain lists keep the layer's config JSON-serialisable.
+    mean = np.asarray(mean, dtype=np.float64).reshape(-1).tolist()
+    variance = np.asarray(variance, dtype=np.float64).reshape(-1).tolist()
+    if not all(v > 0 for v in variance):
+        raise ValueError(f"Expected a positive `{prefix}_variance`. Received: {variance!r}.")
+    return keras.layers.Normalization(mean=mean, variance=variance, invert=invert, name=f"{prefix}_scale")

@@ -26,16 +26,23 @@ _SHAPE = (4,)
 _DATA = np.random.default_rng(0).normal(size=(64, *_SHAPE)).astype("float32")
 
 
-def _build(strategy, **options):
+def _keras_sgd():
+    return keras.optimizers.SGD(0.1, momentum=0.5)
+
+
+def _scheduled_sgd():
+    # The paper preset's optimizer: fused kernel, momentum read from a schedule.
+    momentum = keras_gan.schedules.LinearRamp(0.5, 0.7, 0, 2)
+    return keras_gan.optimizers.ScheduledMomentumSGD(0.1, momentum=momentum)
+
+
+def _build(strategy, optimizer=_keras_sgd, **options):
     """A seeded GAN without dropout, built and compiled under `strategy`."""
     with strategy.scope():
         generator = models.mlp_generator(_LATENT_DIM, _SHAPE, hidden_units=(16,), seed=1)
         discriminator = models.mlp_discriminator(_SHAPE, hidden_units=(16,), seed=2)
         gan = keras_gan.GAN(generator, discriminator, seed=0, **options)
-        gan.compile(
-            d_optimizer=keras.optimizers.SGD(0.1, momentum=0.5),
-            g_optimizer=keras.optimizers.SGD(0.1, momentum=0.5),
-        )
+        gan.compile(d_optimizer=optimizer(), g_optimizer=optimizer())
     return gan
 
 
@@ -50,13 +57,13 @@ def fit_history(strategy):
     return {name: [float(v) for v in values] for name, values in history.items()}
 
 
-def step_differences(strategy, k, global_batch=16, steps=2):
+def step_differences(strategy, k, optimizer=_keras_sgd, global_batch=16, steps=2):
     """Max |weight difference| after each step on `strategy` against one device."""
     batches = tf.data.Dataset.from_tensor_slices(_DATA[: steps * global_batch]).batch(global_batch)
     runs = []
     for run_strategy in (strategy, tf.distribute.get_strategy()):
         keras.utils.set_random_seed(0)
-        gan = _build(run_strategy, discriminator_steps=k)
+        gan = _build(run_strategy, optimizer, discriminator_steps=k)
         initial = _weights(gan)
         after_each_step = []
         record = keras.callbacks.LambdaCallback(
@@ -91,6 +98,7 @@ def main():
         "num_replicas": strategy.num_replicas_in_sync,
         "history": fit_history(strategy),
         "steps": {str(k): step_differences(strategy, k) for k in (1, 2)},
+        "scheduled_sgd_steps": step_differences(strategy, 2, _scheduled_sgd, steps=3),
         "noise": replica_noise(strategy),
     }
     print("RESULT " + json.dumps(result))

@@ -52,6 +52,13 @@ class TestMirroredStrategy:
         assert max(steps["difference"]) < 1e-5
         assert steps["moved"] > 1e-3  # The step changed the weights: equality is not vacuous.
 
+    def test_scheduled_momentum_sgd_on_two_replicas_equals_one_device(self, results):
+        # Its fused update must apply to each replica's own copy of the weights.
+        steps = results["scheduled_sgd_steps"]
+        assert len(steps["difference"]) == 3
+        assert max(steps["difference"]) < 1e-5
+        assert steps["moved"] > 1e-3
+
     def test_each_replica_draws_its_own_slice_of_the_global_noise(self, results):
         replicas = np.array(results["noise"]["replicas"])
         single = np.array(results["noise"]["single_device"])

@@ -205,3 +205,40 @@ class TestMlp:
         assert discriminator(fake).shape == (5, 1)
         assert set(_dropout_rates(discriminator).values()) == {0.3}
         assert _dropout_rates(models.mlp_discriminator(hidden_units=(8,))) == {}
+
+    def test_standardised_networks_work_in_unit_scale(self, tmp_path):
+        mean, variance = [4.0, -2.0], [0.25, 9.0]
+        generator = models.mlp_generator(
+            latent_dim=3, output_shape=(2,), hidden_units=(8,), output_mean=mean,
+            output_variance=variance, seed=0,
+        )
+        discriminator = models.mlp_discriminator(
+            input_shape=(2,), hidden_units=(8,), input_mean=mean, input_variance=variance, seed=0
+        )
+        # The generator's last Dense output is mapped to mean + std * output...
+        raw = keras.Model(generator.input, generator.get_layer("output").output)
+        z = np.random.default_rng(0).normal(size=(6, 3)).astype("float32")
+        np.testing.assert_allclose(
+            _numpy(generator(z)), np.array(mean) + np.sqrt(variance) * _numpy(raw(z)), rtol=1e-5
+        )
+        # ...and the discriminator's first hidden layer sees (x - mean) / std.
+        scaled = keras.Model(discriminator.input, discriminator.get_layer("input_scale").output)
+        x = np.array([[4.0, -2.0], [4.5, 1.0]], "float32")
+        np.testing.assert_allclose(_numpy(scaled(x)), [[0.0, 0.0], [1.0, 1.0]], atol=1e-6)
+        # Fixed statistics, not weights, and they survive a safe_mode round trip.
+        assert not discriminator.get_layer("input_scale").trainable_weights
+        path = str(tmp_path / "discriminator.keras")
+        discriminator.save(path)
+        restored = keras.saving.load_model(path)
+        np.testing.assert_allclose(_numpy(restored(x)), _numpy(discriminator(x)), rtol=1e-6)
+
+    @pytest.mark.parametrize(
+        "kwargs, match",
+        [
+            ({"input_mean": [0.0, 0.0]}, "both `input_mean` and `input_variance`"),
+            ({"input_mean": [0.0, 0.0], "input_variance": [1.0, 0.0]}, "positive `input_variance`"),
+        ],
+    )
+    def test_bad_standardisation_is_a_value_error(self, kwargs, match):
+        with pytest.raises(ValueError, match=match):
+            models.mlp_discriminator(input_shape=(2,), hidden_units=(8,), **kwargs)

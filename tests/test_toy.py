@@ -59,6 +59,13 @@ class TestDistributions:
         assert abs(samples.mean() - 4.0) < 5 * 0.5 / math.sqrt(NUM_SAMPLES)
         assert abs(samples.std() - 0.5) < 0.02
 
+    @pytest.mark.parametrize("make", [toy.ring, toy.grid, toy.gaussian_1d])
+    def test_mean_and_variance_are_the_whole_mixtures(self, make):
+        data = make()
+        samples = data.sample(NUM_SAMPLES, seed=1).astype(np.float64)
+        np.testing.assert_allclose(data.mean, samples.mean(0), atol=0.05)
+        np.testing.assert_allclose(data.variance, samples.var(0), rtol=0.05)
+
     def test_sample_is_deterministic_for_a_seed(self):
         ring = toy.ring()
         np.testing.assert_array_equal(ring.sample(100, seed=7), ring.sample(100, seed=7))
@@ -175,3 +182,28 @@ class TestCoverage:
             toy.coverage(np.zeros((10, 2)), "ring")
         with pytest.raises(ValueError, match="positive num_std"):
             toy.coverage(np.zeros((10, 2)), ring, num_std=0)
+
+
+class TestKsDistance:
+    def test_exact_samples_are_close_and_a_narrow_sampler_is_not(self):
+        data = toy.gaussian_1d(mean=4.0, std=0.5)
+        rng = np.random.default_rng(0)
+        # sqrt(n) * KS of exact samples stays below 1.63 with probability 0.99.
+        assert toy.ks_distance(data.sample(NUM_SAMPLES, seed=0), data) < 1.63 / math.sqrt(NUM_SAMPLES)
+        # A generator that is 20% too narrow: KS = 2 * (Phi(z) - Phi(z / 0.8)) at its peak, about 0.063.
+        narrow = rng.normal(4.0, 0.4, size=NUM_SAMPLES)
+        assert 0.05 < toy.ks_distance(narrow, data) < 0.08
+        shifted = rng.normal(4.5, 0.5, size=NUM_SAMPLES)  # One std off: 2 Phi(0.5) - 1 = 0.383.
+        assert toy.ks_distance(shifted, data) == pytest.approx(0.383, abs=0.02)
+
+    def test_matches_the_definition_on_a_tiny_example(self):
+        data = toy.gaussian_1d(mean=0.0, std=1.0)
+        # The CDF at 0 is 1/2; one sample at 0 has an empirical CDF jumping 0 -> 1.
+        assert toy.ks_distance([0.0], data) == pytest.approx(0.5)
+        assert toy.ks_distance(np.array([[-50.0], [50.0]]), data) == pytest.approx(0.5)
+
+    def test_invalid_inputs(self):
+        with pytest.raises(ValueError, match="one-dimensional"):
+            toy.ks_distance(np.zeros((3, 2)), toy.ring())
+        with pytest.raises(ValueError, match="all finite"):
+            toy.ks_distance([0.0, np.nan], toy.gaussian_1d())
