@@ -15,6 +15,8 @@ import os
 
 import numpy as np
 
+from keras_gan import validation
+
 
 @dataclasses.dataclass(frozen=True)
 class Figure1Curves:
@@ -84,14 +86,10 @@ def plot_1d(
     Returns:
         A `Figure1Curves`.
     """
-    for name, value, minimum in (("num_samples", num_samples, 2), ("num_points", num_points, 2)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-            raise ValueError(
-                f"Invalid value for argument `{name}`. Received: {name}={value!r}. "
-                f"Expected an integer >= {minimum}."
-            )
+    validation.check_int_at_least("num_samples", num_samples, 2)
+    validation.check_int_at_least("num_points", num_points, 2)
     if x_range is not None:
-        x_range = _checked_x_range(x_range)
+        x_range = validation.check_interval("x_range", x_range)
     data_samples, data_density_fn = _data_parts(data, density, num_samples, seed)
     generated = np.asarray(gan.generate(num_samples, seed=seed), dtype=np.float64)
     if generated[0].size != 1:
@@ -177,19 +175,6 @@ def _data_parts(data, density, num_samples, seed):
             "Expected a callable density(x) -> p_data(x), or None."
         )
     return samples.reshape(-1), density
-
-
-def _checked_x_range(x_range):
-    try:
-        low, high = (float(v) for v in x_range)
-    except (TypeError, ValueError):
-        low, high = math.nan, math.nan
-    if not (math.isfinite(low) and math.isfinite(high) and low < high):
-        raise ValueError(
-            f"Invalid value for argument `x_range`. Received: x_range={x_range!r}. "
-            "Expected a pair (low, high) with low < high."
-        )
-    return low, high
 
 
 def _x_range(x_range, data_samples, generated):

@@ -26,6 +26,8 @@ import os
 
 import numpy as np
 
+from keras_gan import validation
+
 _ACTIVATION_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
@@ -440,17 +442,11 @@ def _as_examples(training_data, example_shape):
 def _check_value_range(value_range):
     if isinstance(value_range, str) and value_range == "minmax":
         return value_range
-    try:
-        low, high = (float(v) for v in value_range)
-    except (TypeError, ValueError):
-        low, high = math.nan, math.nan
-    if not (math.isfinite(low) and math.isfinite(high) and low < high):
-        raise ValueError(
-            f"Invalid value for argument `value_range`. Received: value_range={value_range!r}. "
-            "Expected a pair (low, high) with low < high, e.g. (0, 1) for sigmoid outputs "
-            "or (-1, 1) for tanh outputs, or 'minmax'."
-        )
-    return (low, high)
+    return validation.check_interval(
+        "value_range",
+        value_range,
+        ", e.g. (0, 1) for sigmoid outputs or (-1, 1) for tanh outputs, or 'minmax'",
+    )
 
 
 def _check_int(name, value, minimum):

@@ -3,10 +3,10 @@
 import os
 
 import keras
-import numpy as np
 
 from keras_gan import distribute
 from keras_gan import images
+from keras_gan import validation
 
 
 class LatentInterpolation(keras.callbacks.Callback):
@@ -54,12 +54,8 @@ class LatentInterpolation(keras.callbacks.Callback):
         filename="latent_interpolation.png",
     ):
         super().__init__()
-        for name, value, minimum in (("rows", rows, 1), ("steps", steps, 2)):
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-                raise ValueError(
-                    f"Invalid value for argument `{name}`. Received: {name}={value!r}. "
-                    f"Expected an integer >= {minimum}."
-                )
+        validation.check_int_at_least("rows", rows, 1)
+        validation.check_int_at_least("steps", steps, 2)
         if value_range is not None:
             value_range = images.resolve_value_range(None, value_range)
         if not isinstance(filename, str) or not filename.lower().endswith(".png"):
