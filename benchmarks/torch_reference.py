@@ -56,8 +56,8 @@ def _uniform_(layer, weight_range):
 class Maxout(nn.Module):
     """Dense maxout: `units` outputs, each the max of `pieces` affine maps.
 
-    The pieces of unit j are the adjacent outputs j * pieces ... j * pieces +
-    pieces - 1 of one linear layer, the layout of `keras_gan.layers.Maxout`.
+    Piece p of unit j is output p * units + j of one linear layer, the layout
+    of `keras_gan.layers.Maxout`.
     """
 
     def __init__(self, in_features, units, pieces):
@@ -67,7 +67,7 @@ class Maxout(nn.Module):
 
     def forward(self, inputs):
         pieces = self.linear(inputs)  # [b, units * pieces]
-        return pieces.view(*pieces.shape[:-1], self.units, self.pieces).amax(dim=-1)
+        return pieces.view(*pieces.shape[:-1], self.pieces, self.units).amax(dim=-2)
 
 
 class Generator(nn.Module):

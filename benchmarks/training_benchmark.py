@@ -18,8 +18,8 @@ dropout, SGD with momentum 0.5 and learning rate 0.1 (the library's
 - batch: iterations/s and examples/s for m = 32 ... 1024, plotted to `--plot`;
 - profile: the op-time breakdown of a TF profiler trace of `fit`, then
   alternatives to the library's choices (`benchmarks/training_prototypes.py`:
-  Keras' unfused SGD, maxout's max over the last axis, a select gradient
-  for the max) and ablations (no dropout, two discriminator passes instead
+  Keras' unfused SGD, maxout with `ops.max`'s gradient, with the pieces of
+  a unit adjacent, and as first written) and ablations (no dropout, two discriminator passes instead
   of one on `concat([real, fake])`, the `keras_gan.data.training_pipeline`
   input pipeline), each timed against the library.
 
@@ -452,10 +452,11 @@ def profile_section(digits, steps, rounds):
     contenders = {
         "library": FitContender(base, dataset, steps),
         "unfused keras.optimizers.SGD": variant(optimizer_class=keras.optimizers.SGD),
+        "ReduceMaxMaxout": variant(maxout_class=prototypes.ReduceMaxMaxout),
+        "TransposedMaxout": variant(maxout_class=prototypes.TransposedMaxout),
         "LastAxisMaxout": variant(maxout_class=prototypes.LastAxisMaxout),
         "unfused SGD + LastAxisMaxout (as first written)": variant(
             optimizer_class=keras.optimizers.SGD, maxout_class=prototypes.LastAxisMaxout),
-        "SelectMaxout": variant(maxout_class=prototypes.SelectMaxout),
         "ablation: no dropout": variant(dropout=False),
         "ablation: D on real, fake apart": variant(gan_class=prototypes.TwoPassGAN),
         "ablation: training_pipeline input": variant(dataset=pipeline),

@@ -3,10 +3,11 @@
 keras_gan/*.py is not edited from here: each alternative is a subclass the
 benchmark times against the library (`training_benchmark --sections=profile`).
 
-- `LastAxisMaxout`: `keras_gan.layers.Maxout` as first written, the max over a
-  trailing axis of `pieces`; the library now transposes first.
-- `SelectMaxout`: the library's maxout with a one-compare, one-select
-  gradient of the max (`tf.custom_gradient`) and `tf.nn.bias_add`.
+- Maxout alternatives, the same function as `keras_gan.layers.Maxout` (piece
+  p of unit j in column p * units + j, a max pool over the pieces):
+  `ReduceMaxMaxout` (`ops.max`'s own gradient), `TransposedMaxout` (the pieces
+  of a unit adjacent, transposed before the max: the library until now) and
+  `LastAxisMaxout` (adjacent pieces, the max over a last axis: as first written).
 - `TwoPassGAN`: the discriminator run separately on real and fake examples
   instead of once on their concatenation.
 - `keras.optimizers.SGD` itself is the unfused alternative to the library's
@@ -25,41 +26,44 @@ import keras_gan
 from keras_gan import layers as gan_layers
 
 
-class LastAxisMaxout(gan_layers.Maxout):
-    """`keras_gan.layers.Maxout` taking the max over the last axis, as first written.
+class ReduceMaxMaxout(gan_layers.Maxout):
+    """The library's maxout with `ops.max`'s own gradient (ties share it)."""
 
-    Same kernel layout and outputs. The max over a last axis of size `pieces`
-    (5) does not vectorise, and neither does its gradient.
+    def call(self, inputs):
+        pieces = keras.ops.matmul(inputs, self.kernel) + self.bias
+        pieces = keras.ops.reshape(pieces, (-1, self.pieces, self.units))
+        largest = keras.ops.max(pieces, axis=1)
+        return keras.ops.reshape(largest, (*keras.ops.shape(inputs)[:-1], self.units))
+
+
+class TransposedMaxout(gan_layers.Maxout):
+    """The library's maxout before the piece-major layout.
+
+    The pieces of a unit are adjacent columns; they are transposed to
+    (pieces, units) before an `ops.max` with its own gradient.
     """
+
+    unit_major = True
+
+    def call(self, inputs):
+        pieces = keras.ops.matmul(inputs, self.kernel) + self.bias
+        pieces = keras.ops.reshape(pieces, (-1, self.units, self.pieces))
+        largest = keras.ops.max(keras.ops.transpose(pieces, (0, 2, 1)), axis=1)
+        return keras.ops.reshape(largest, (*keras.ops.shape(inputs)[:-1], self.units))
+
+
+class LastAxisMaxout(gan_layers.Maxout):
+    """Maxout as first written: adjacent pieces, the max over a last axis of 5.
+
+    Neither that max nor its gradient vectorises.
+    """
+
+    unit_major = True
 
     def call(self, inputs):
         pieces = keras.ops.matmul(inputs, self.kernel) + self.bias
         pieces = keras.ops.reshape(pieces, (*keras.ops.shape(inputs)[:-1], self.units, self.pieces))
         return keras.ops.max(pieces, axis=-1)
-
-
-@tf.custom_gradient
-def _max_over_middle_axis(pieces):
-    largest = tf.reduce_max(pieces, axis=1)
-
-    def gradient(upstream):
-        # The winning piece takes the gradient: one compare and one select,
-        # where reduce_max's own gradient also counts and divides ties.
-        winners = tf.equal(pieces, largest[:, None])
-        return tf.where(winners, upstream[:, None], tf.constant(0, pieces.dtype))
-
-    return largest, gradient
-
-
-class SelectMaxout(gan_layers.Maxout):
-    """The library's maxout with a select gradient for the max and `bias_add`."""
-
-    def call(self, inputs):
-        # bias_add: its gradient is one BiasAddGrad, not a broadcast Sum.
-        pieces = tf.nn.bias_add(keras.ops.matmul(inputs, self.kernel), self.bias)
-        pieces = tf.reshape(pieces, (-1, self.units, self.pieces))
-        largest = _max_over_middle_axis(tf.transpose(pieces, (0, 2, 1)))
-        return tf.reshape(largest, tf.concat([tf.shape(inputs)[:-1], [self.units]], 0))
 
 
 class TwoPassGAN(keras_gan.GAN):
@@ -69,14 +73,25 @@ class TwoPassGAN(keras_gan.GAN):
         return self.discriminator(real, training=True), self.discriminator(fake, training=True)
 
 
+def _swap_blocks(array, blocks, block_size):
+    """Last-axis index b * block_size + i -> i * blocks + b: piece-major to unit-major and back."""
+    return array.reshape(*array.shape[:-1], blocks, block_size).swapaxes(-1, -2).reshape(array.shape)
+
+
 def replace_maxout(model, maxout_class):
+    """`model` with `maxout_class` for its maxout layers: the same function."""
+
     def clone(layer):
         if isinstance(layer, gan_layers.Maxout):
             return maxout_class.from_config(layer.get_config())
         return layer.__class__.from_config(layer.get_config())
 
     replaced = keras.models.clone_model(model, clone_function=clone)
-    replaced.set_weights(model.get_weights())
+    for source, target in zip(model.layers, replaced.layers):
+        weights = source.get_weights()
+        if getattr(target, "unit_major", False):
+            weights = [_swap_blocks(w, target.pieces, target.units) for w in weights]
+        target.set_weights(weights)
     return replaced
 
 
@@ -85,19 +100,25 @@ def check_alternatives(digits, learning_rate=0.1, momentum=0.5):
 
     Returns:
         (maxout, sgd): the largest absolute difference of the discriminator's
-        logits and weight gradients with either maxout alternative, and of the
+        logits and weight gradients with any maxout alternative (unit-major
+        gradients put back in the library's layout), and of the
         weights after 5 steps of `ScheduledMomentumSGD` and `keras.optimizers.SGD`.
     """
     discriminator = keras_gan.models.mnist_discriminator(seed=10, input_dropout=0.0,
                                                          hidden_dropout=0.0)
     images = tf.constant(digits[:200])
     outputs = []
-    for model in (discriminator, replace_maxout(discriminator, LastAxisMaxout),
-                  replace_maxout(discriminator, SelectMaxout)):
-        with tf.GradientTape() as tape:
+    for model in (discriminator, *(replace_maxout(discriminator, maxout_class) for maxout_class
+                                   in (ReduceMaxMaxout, TransposedMaxout, LastAxisMaxout))):
+        with tf.GradientTape(persistent=True) as tape:
             logits = model(images, training=True)
-        gradients = tape.gradient(logits, model.trainable_weights)
-        outputs.append([logits.numpy()] + [g.numpy() for g in gradients])
+        outputs.append([logits.numpy()])
+        for layer in model.layers:
+            for gradient in tape.gradient(logits, layer.trainable_weights):
+                gradient = gradient.numpy()
+                if getattr(layer, "unit_major", False):
+                    gradient = _swap_blocks(gradient, layer.units, layer.pieces)
+                outputs[-1].append(gradient)
     maxout_gap = max(np.abs(a - b).max() for other in outputs[1:] for a, b in zip(outputs[0], other))
     weights = []
     for optimizer_class in (keras.optimizers.SGD, keras_gan.optimizers.ScheduledMomentumSGD):

@@ -6,11 +6,23 @@ from keras import ops
 from keras_gan.validation import check_positive_int
 
 
+def _max_over_pieces(maps, pieces, units):
+    """`(..., pieces * units)` -> `(..., units)`: the max over `maps[..., p * units + j]`.
+
+    A max pool over the pieces axis: pooling's gradient goes to one winning
+    piece in two passes, where `ops.max`'s shares it among ties with a compare,
+    a count and a division (the paper's MNIST step runs ~1.1x faster).
+    """
+    grouped = ops.reshape(maps, (-1, pieces, units))
+    largest = ops.max_pool(grouped, pool_size=pieces, data_format="channels_last")
+    return ops.reshape(largest, (*ops.shape(maps)[:-1], units))
+
+
 @keras.saving.register_keras_serializable(package="keras_gan")
 class Maxout(keras.layers.Layer):
     """Densely connected maxout: each unit is the max of `pieces` affine maps.
 
-    `output[..., j] = max_p (inputs @ kernel[:, j, p] + bias[j, p])`.
+    `output[..., j] = max_p (inputs @ kernel[:, p * units + j] + bias[p * units + j])`.
 
     Example:
 
@@ -54,7 +66,8 @@ class Maxout(keras.layers.Layer):
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
-        # Pieces of one unit are adjacent columns, so a reshape groups them.
+        # Column p * units + j is piece p of unit j: grouped as (pieces, units),
+        # the max runs along contiguous units, which vectorises.
         self.kernel = self.add_weight(
             name="kernel",
             shape=(input_dim, self.units * self.pieces),
@@ -69,12 +82,8 @@ class Maxout(keras.layers.Layer):
         self.input_spec = keras.layers.InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
-        pieces = ops.matmul(inputs, self.kernel) + self.bias
-        pieces = ops.reshape(pieces, (-1, self.units, self.pieces))
-        # A max over a last axis of 5 does not vectorise; over the middle axis
-        # it runs along the units: 1.12x less CPU for the whole MNIST step.
-        largest = ops.max(ops.transpose(pieces, (0, 2, 1)), axis=1)
-        return ops.reshape(largest, (*ops.shape(inputs)[:-1], self.units))
+        affine = ops.matmul(inputs, self.kernel) + self.bias
+        return _max_over_pieces(affine, self.pieces, self.units)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)
@@ -95,7 +104,8 @@ class MaxoutConv2D(keras.layers.Layer):
     """2-D convolutional maxout: each channel is the max of `pieces` feature maps.
 
     A convolution with `filters * pieces` output channels followed by a max over
-    each group of `pieces` adjacent channels. Pooling, as in the paper's CIFAR-10
+    the pieces of each channel; convolution channel `p * filters + c` is piece
+    `p` of output channel `c`, as in `Maxout`. Pooling, as in the paper's CIFAR-10
     discriminator, is a separate `keras.layers.MaxPooling2D`.
 
     Example:
@@ -156,8 +166,7 @@ class MaxoutConv2D(keras.layers.Layer):
 
     def call(self, inputs):
         maps = self.convolution(inputs)
-        maps = ops.reshape(maps, (*ops.shape(maps)[:-1], self.filters, self.pieces))
-        return ops.max(maps, axis=-1)
+        return _max_over_pieces(maps, self.pieces, self.filters)
 
     def compute_output_shape(self, input_shape):
         return (*self.convolution.compute_output_shape(input_shape)[:-1], self.filters)

@@ -13,11 +13,9 @@ def _random(shape, seed):
 
 
 def _maxout_reference(inputs, kernel, bias, units, pieces):
-    """Unit j takes the max of its pieces, the adjacent columns j*pieces ... j*pieces+pieces-1."""
+    """Unit j takes the max of its pieces, the columns j, units + j, ..., (pieces - 1) * units + j."""
     affine = inputs.astype("float64") @ kernel + bias
-    return np.stack(
-        [affine[..., j * pieces : (j + 1) * pieces].max(axis=-1) for j in range(units)], axis=-1
-    )
+    return np.stack([affine[..., j::units].max(axis=-1) for j in range(units)], axis=-1)
 
 
 class TestMaxout:
@@ -39,6 +37,30 @@ class TestMaxout:
         expected = _maxout_reference(inputs, layer.kernel.numpy(), layer.bias.numpy(), 3, 2)
         assert layer.compute_output_shape((2, 4, 5)) == (2, 4, 3)
         np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-5)
+
+    def test_gradients_reach_only_the_winning_pieces(self):
+        units, pieces = 4, 3
+        layer = layers.Maxout(units, pieces, bias_initializer="random_normal")
+        inputs, upstream = _random((6, 7), 3), _random((6, units), 4)
+        with tf.GradientTape() as tape:
+            outputs = layer(inputs)
+        kernel_gradient, bias_gradient = tape.gradient(outputs, layer.weights, upstream)
+        affine = inputs.astype("float64") @ layer.kernel.numpy() + layer.bias.numpy()
+        winners = affine == np.tile(affine.reshape(6, pieces, units).max(axis=1), pieces)
+        assert winners.sum() == 6 * units  # no ties
+        affine_gradient = np.where(winners, np.tile(upstream, pieces), 0.0)
+        np.testing.assert_allclose(kernel_gradient, inputs.T @ affine_gradient, atol=1e-5)
+        np.testing.assert_allclose(bias_gradient, affine_gradient.sum(axis=0), atol=1e-5)
+
+    def test_tied_pieces_pass_the_gradient_to_one_piece(self):
+        # All-zero inputs and zero biases tie every piece of every unit.
+        layer = layers.Maxout(2, 3)
+        with tf.GradientTape() as tape:
+            outputs = layer(np.zeros((1, 5), "float32"))
+        bias_gradient = tape.gradient(outputs, layer.bias, np.array([[1.0, 2.0]], "float32"))
+        per_piece = bias_gradient.numpy().reshape(3, 2)
+        np.testing.assert_array_equal(per_piece.sum(axis=0), [1.0, 2.0])
+        np.testing.assert_array_equal(np.count_nonzero(per_piece, axis=0), [1, 1])
 
     def test_kernel_constraint_is_applied_by_the_optimizer(self):
         layer = layers.Maxout(2, 2, kernel_constraint=keras.constraints.MaxNorm(0.1))
@@ -84,9 +106,7 @@ class TestMaxoutConv2D:
         outputs = keras.ops.convert_to_numpy(layer(inputs))
         kernel, bias = (w.numpy() for w in layer.convolution.weights)
         maps = tf.nn.conv2d(inputs, kernel, strides=strides, padding=padding.upper()).numpy() + bias
-        expected = np.stack(
-            [maps[..., j * pieces : (j + 1) * pieces].max(axis=-1) for j in range(filters)], axis=-1
-        )
+        expected = np.stack([maps[..., c::filters].max(axis=-1) for c in range(filters)], axis=-1)
         assert outputs.shape == expected.shape == layer.compute_output_shape(inputs.shape)
         np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-5)
 
