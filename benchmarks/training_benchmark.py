@@ -18,10 +18,11 @@ dropout, SGD with momentum 0.5 and learning rate 0.1 (the library's
 - batch: iterations/s and examples/s for m = 32 ... 1024, plotted to `--plot`;
 - profile: the op-time breakdown of a TF profiler trace of `fit`, then
   alternatives to the library's choices (`benchmarks/training_prototypes.py`:
-  Keras' unfused SGD, maxout with `ops.max`'s gradient, with the pieces of
-  a unit adjacent, and as first written) and ablations (no dropout, two discriminator passes instead
-  of one on `concat([real, fake])`, the `keras_gan.data.training_pipeline`
-  input pipeline), each timed against the library.
+  Keras' unfused SGD; maxout with `ops.max`'s gradient, with the pieces of
+  a unit adjacent, and as first written) and ablations (no dropout, two
+  discriminator passes instead of one on `concat([real, fake])`, the
+  `keras_gan.data.training_pipeline` input pipeline), each timed against
+  the library.
 
 Contenders of a section are interleaved: every round times a block of
 `--steps` iterations of each, in a rotating order. Figures are medians and
