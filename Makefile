@@ -2,13 +2,15 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Extras installed with the package; CI adds `bench` (PyTorch, CPU) for the reference test.
+EXTRAS ?= test
 
-.PHONY: demo test mnist-offline bench
+.PHONY: demo test test-portable mnist-offline bench
 
 $(VENV)/installed: setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $@
 
 # The main job: train on the 8-Gaussian ring (no download), then export the generator.
@@ -18,6 +20,12 @@ demo: $(VENV)/installed
 
 test: $(VENV)/installed
 	$(PY) -m pytest -q tests
+
+# The suite on another CPU's arithmetic: oneDNN held to AVX2, what an AVX2-only CPU runs,
+# and one intra-op thread, which splits Eigen's products differently (python -m
+# benchmarks.cpu_paths shows which ops each changes). A CPU-dependent result fails here.
+test-portable: $(VENV)/installed
+	ONEDNN_MAX_CPU_ISA=AVX2 TF_NUM_INTRAOP_THREADS=1 $(PY) -m pytest -q tests
 
 # The offline MNIST protocol: digits [0:7000] train, [7000:8000] select sigma and score.
 mnist-offline: $(VENV)/installed

@@ -13,12 +13,17 @@ setuptools.setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=setuptools.find_packages(include=["keras_gan*", "experiments*", "export*"]),
+    # The digit classifier behind keras_gan.metrics.digit_features (about 430 KB).
+    package_data={"keras_gan.metrics": ["digit_classifier.keras"]},
     install_requires=[
         "tensorflow==2.21.*",
         "keras>=3.15",
         "tensorflow-probability==0.25.*",
         "tf-keras==2.21.*",  # TFP imports tf_keras; its version follows TensorFlow's.
         "tensorflow-datasets>=4.9",
+        # tfds imports it on every load (DatasetBuilder.code_path) but declares it
+        # only for Python < 3.9, and none of its other requirements installs it.
+        "importlib-resources>=5",
         "tensorboard==2.21.*",  # TF 2.21 no longer installs it.
         "absl-py>=2.1",
         "ai-edge-litert>=2.0",
@@ -27,7 +32,8 @@ setuptools.setup(
         "matplotlib>=3.8",
     ],
     extras_require={
-        "test": ["pytest>=8"],
+        # SciPy: the tests' independent references (sqrtm, cdist); the library does not use it.
+        "test": ["pytest>=8", "scipy>=1.11"],
         "bench": ["torch==2.13.0"],
     },
 )

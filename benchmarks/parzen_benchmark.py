@@ -1,10 +1,10 @@
-"""Parzen window protocol at the paper's size: keras_gan.parzen against two references.
+"""Parzen window protocol at the paper's size: keras_gan.metrics.parzen against two references.
 
 The protocol: 10,000 centers of 784 features, sigma selected from
 logspace(-1, 0, 10) on 1,000 validation examples, evaluated on 10,000 test
 examples. Contenders, run interleaved in one process:
 
-- fast: `keras_gan.parzen.evaluate` (one float32 product per chunk, refined).
+- fast: `keras_gan.metrics.parzen.evaluate` (one float32 product per chunk, refined).
 - original: a NumPy port of the 2014 Theano algorithm: for every sigma and
   batch of 10 points, a [10, N, D] tensor of scaled differences.
 - tfp: `tfd.MixtureSameFamily(Categorical, Independent(Normal))`, log_prob
@@ -30,7 +30,7 @@ import tensorflow_probability as tfp
 from absl import app
 from absl import flags
 
-from keras_gan import parzen, parzen_kernel
+from keras_gan.metrics import parzen, parzen_kernel
 
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Interleaved repeats of every contender.")
 _REFERENCE_POINTS = flags.DEFINE_integer(
@@ -184,7 +184,7 @@ def compare_speed(centers, validation, test, m, repeats):
         "tfp": (lambda: reference_protocol(
             tfp_log_likelihoods, centers_tensor, validation[:m], test[:m]), scale),
     }
-    labels = {"fast": "keras_gan.parzen.evaluate (full)",
+    labels = {"fast": "keras_gan.metrics.parzen.evaluate (full)",
               "original": "original algorithm (extrapolated)",
               "tfp": "TFP MixtureSameFamily (extrapolated)"}
     times, cpu = {n: [] for n in contenders}, {n: [] for n in contenders}
@@ -204,7 +204,7 @@ def compare_speed(centers, validation, test, m, repeats):
               f"worst pairing {min(times[name]) / max(times['fast']):.0f}x), "
               f"{np.median(cpu[name]) / np.median(cpu['fast']):.0f}x in CPU-seconds")
     fast_cpu, gemm_rate = np.median(cpu["fast"]), np.median(gemm_rates)
-    rate = 2 * (_NUM_VALID + _NUM_TEST) * _NUM_CENTERS * 786 / 1e9 / np.median(times["fast"])
+    rate = 2 * (_NUM_VALID + _NUM_TEST) * _NUM_CENTERS * 785 / 1e9 / np.median(times["fast"])
     print(f"  fast uses {fast_cpu:.2f} CPU-seconds (2 threads): {fast_cpu / 2:.2f} s of wall time "
           f"if both cores were free; its products run at {rate:.0f} GFLOP/s = "
           f"{100 * rate / gemm_rate:.0f}% of the raw float32 GEMM rate between runs "
@@ -234,7 +234,7 @@ def compare_values(centers, validation, test, m, outputs):
 
 def compare_kernels(centers, validation, test, float64_gflops):
     """What float64, no refinement and XLA would change."""
-    total_gflop = 2 * (_NUM_VALID + _NUM_TEST) * _NUM_CENTERS * 786 / 1e9
+    total_gflop = 2 * (_NUM_VALID + _NUM_TEST) * _NUM_CENTERS * 785 / 1e9
     print(f"\nfloat64 instead of float32 + refinement: the products alone would take >= "
           f"{total_gflop / float64_gflops:.1f} s at the float64 GEMM rate above")
     seconds, _ = timed(lambda: parzen.evaluate(centers, test, validation=validation, num_refined=0))
@@ -242,16 +242,15 @@ def compare_kernels(centers, validation, test, float64_gflops):
     print("XLA for the exp-sum of one [1000, 10000] chunk (the part XLA could fuse):")
     prepared = parzen_kernel.prepare_centers(tf.constant(centers))
     points = tf.constant(validation, tf.float64) - prepared.mean
-    norms = tf.reduce_sum(points**2, axis=1)
-    augmented = tf.concat([points, norms[:, None], tf.ones_like(norms)[:, None]], 1)
-    negated = tf.matmul(tf.cast(augmented, tf.float32), prepared.augmented32, transpose_b=True)
-    largest = tf.reduce_max(negated, axis=1)
+    augmented = tf.concat([points, tf.ones_like(points[:, :1])], 1)
+    products = tf.matmul(tf.cast(augmented, tf.float32), prepared.augmented32, transpose_b=True)
+    largest = tf.reduce_max(products, axis=1)
     for num_sigmas in (1, len(_SIGMAS)):
         scales = tf.constant(1.0 / (2.0 * _SIGMAS[:num_sigmas] ** 2), tf.float32)
         for label, jit in (("plain tf.function", False), ("jit_compile=True", True)):
             kernel = tf.function(parzen_kernel._sum_exp, jit_compile=jit)
-            cold, _ = timed(lambda: kernel(negated, largest, scales).numpy())
-            warm = [timed(lambda: kernel(negated, largest, scales).numpy())[0] for _ in range(5)]
+            cold, _ = timed(lambda: kernel(products, largest, scales).numpy())
+            warm = [timed(lambda: kernel(products, largest, scales).numpy())[0] for _ in range(5)]
             print(f"  {num_sigmas:2d} sigma(s), {label:18s}: first call {cold:5.2f} s, "
                   f"then median {1000 * np.median(warm):6.1f} ms")
 
@@ -287,7 +286,7 @@ def main(argv):
           f"clipped), {len(validation)} validation (digits 7000-7999), {len(test)} test "
           "(digits 3500-6999 and their 1-px shifts), D=784")
     f32, f64 = gemm_gflops(tf.float32), gemm_gflops(tf.float64)
-    total_gflop = 2 * (_NUM_VALID + _NUM_TEST) * _NUM_CENTERS * 786 / 1e9
+    total_gflop = 2 * (_NUM_VALID + _NUM_TEST) * _NUM_CENTERS * 785 / 1e9
     print(f"TF GEMM 1000x784 @ 784x10000: float32 {f32:.0f} GFLOP/s, float64 {f64:.0f} GFLOP/s; "
           f"the protocol's products are {total_gflop:.0f} GFLOP (>= {total_gflop / f32:.2f} s)")
 

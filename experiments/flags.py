@@ -15,6 +15,7 @@ from absl import app
 from absl import flags
 
 from experiments.config import TrainConfig
+from keras_gan import data
 from keras_gan import distribute
 from keras_gan import presets
 
@@ -22,7 +23,11 @@ _RANGE = re.compile(r"^\d+:\d+$")
 
 OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Directory for checkpoints, logs, grids, metrics.")
 DATA_DIR = flags.DEFINE_string(
-    "data_dir", None, "Local data: a directory of IDX files (MNIST) or images (TFD); tfds data_dir otherwise."
+    "data_dir",
+    None,
+    "Local data: a directory of "
+    + "; ".join(f"{name}: {data.dataset_spec(name).local_format}" for name in data.DATASETS)
+    + ". Otherwise the tensorflow_datasets data_dir.",
 )
 TRAIN_RANGE = flags.DEFINE_string("train_range", None, "Index range 'start:stop' of the training images.")
 VALID_RANGE = flags.DEFINE_string("valid_range", None, "Index range of the validation images (sigma selection).")

@@ -73,7 +73,7 @@ def train_toy(config):
     with keras_gan.distribute.writable_directory(config.output_dir, strategy) as output_dir:
         run = dataclasses.replace(config, output_dir=output_dir)
         train.trim_history(run, restore_from=config.output_dir)
-        callbacks = train.run_callbacks(run, restore_from=config.output_dir)
+        callbacks = train.run_callbacks(run, restore_from=config.output_dir, dataset=batches)
         history = gan.fit(
             batches, epochs=config.epochs, callbacks=callbacks, verbose=config.verbose, shuffle=False
         )
@@ -127,35 +127,30 @@ def _evaluate(config, gan, distribution):
             "max_abs_d_minus_half_over_bulk": float(np.abs(curves.discriminator[bulk] - 0.5).max()),
             "data_mean": mean,
             "data_std": std,
-            "generated_mean": float(samples.mean()),
-            "generated_std": float(samples.std()),
-            "ks_distance": keras_gan.toy.ks_distance(samples, distribution),
+            **keras_gan.metrics.evaluate_samples(
+                samples, ("sample_moments", "ks_distance"), distribution=distribution
+            ),
             "figure": path,
         }
-    result = keras_gan.toy.coverage(samples, distribution)
     # Held-out draws: 1,000 select sigma, 10,000 are scored (the paper's protocol).
     held_out = distribution.sample(11000, seed=config.seed + 1)
-    parzen = keras_gan.parzen.evaluate(
-        samples, held_out[1000:], validation=held_out[:1000], sigmas=_TOY_SIGMAS
+    evaluation = keras_gan.metrics.evaluate_samples(
+        samples,
+        ("mode_coverage", "parzen"),
+        distribution=distribution,
+        reference=held_out[1000:],
+        validation=held_out[:1000],
+        parzen_sigmas=_TOY_SIGMAS,
     )
     path = os.path.join(config.output_dir, "samples.png")
     reporting.plot_samples_2d(
         samples,
         distribution.modes,
         path,
-        title=f"{config.problem}: {result.modes_covered}/{result.num_modes} modes, "
-        f"{100 * result.high_quality_fraction:.1f}% high quality",
+        title=f"{config.problem}: {evaluation['modes_covered']}/{evaluation['num_modes']} modes, "
+        f"{100 * evaluation['high_quality_fraction']:.1f}% high quality",
     )
-    return {
-        "problem": config.problem,
-        "modes_covered": int(result.modes_covered),
-        "num_modes": int(result.num_modes),
-        "high_quality_fraction": float(result.high_quality_fraction),
-        "parzen_log_likelihood": float(parzen.mean),
-        "parzen_stderr": float(parzen.stderr),
-        "parzen_sigma": float(parzen.sigma),
-        "figure": path,
-    }
+    return {"problem": config.problem, **evaluation, "figure": path}
 
 
 def main(argv):

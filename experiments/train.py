@@ -50,15 +50,11 @@ def _small_mlp(image_shape):
     return generator, discriminator
 
 
-_ARCHITECTURES = {
-    "mnist": {
-        "paper": (keras_gan.models.mnist_generator, keras_gan.models.mnist_discriminator),
-        "mlp_small": _small_mlp((28, 28, 1)),
-    },
-    "cifar10": {
-        "paper": (keras_gan.models.cifar10_generator, keras_gan.models.cifar10_discriminator),
-        "mlp_small": _small_mlp((32, 32, 3)),
-    },
+# The paper's networks, for the datasets it trained them on. Every dataset of
+# `keras_gan.data.DATASETS` has `mlp_small`, shaped by its registry entry.
+_PAPER_ARCHITECTURES = {
+    "mnist": (keras_gan.models.mnist_generator, keras_gan.models.mnist_discriminator),
+    "cifar10": (keras_gan.models.cifar10_generator, keras_gan.models.cifar10_discriminator),
 }
 # Neighbour columns compare samples with this many training images at most.
 _NEIGHBOUR_POOL = 10000
@@ -87,16 +83,18 @@ def train_and_evaluate(config):
     with strategy.scope():
         gan = build_gan(config, preset, data.pixel_mean)
         compile_gan(gan, config, preset, steps_per_epoch)
-    batches = keras_gan.data.training_pipeline(
-        data.train, preset.batch_size, config.discriminator_steps, seed=config.seed
+    batches = shard_by_data(
+        keras_gan.data.training_pipeline(
+            data.train, preset.batch_size, config.discriminator_steps, seed=config.seed
+        )
     )
     with keras_gan.distribute.writable_directory(config.output_dir, strategy) as output_dir:
         run = dataclasses.replace(config, output_dir=output_dir)
         trim_history(run, restore_from=config.output_dir)
         history = gan.fit(
-            shard_by_data(batches),
+            batches,
             epochs=config.epochs,
-            callbacks=training_callbacks(run, data, restore_from=config.output_dir),
+            callbacks=training_callbacks(run, data, restore_from=config.output_dir, dataset=batches),
             verbose=config.verbose,
             shuffle=False,  # training_pipeline shuffles, with the run's seed.
         )
@@ -204,17 +202,22 @@ def check_finite(array, name):
 
 def build_gan(config, preset, pixel_mean):
     """Builds the generator, discriminator and GAN that `config` describes."""
+    spec = keras_gan.data.dataset_spec(config.dataset)
+    architectures = {"mlp_small": _small_mlp(spec.image_shape)}
+    if spec.name in _PAPER_ARCHITECTURES:
+        architectures["paper"] = _PAPER_ARCHITECTURES[spec.name]
     try:
-        make_generator, make_discriminator = _ARCHITECTURES[config.dataset][config.architecture]
+        make_generator, make_discriminator = architectures[config.architecture]
     except KeyError:
         raise ValueError(
             f"Unknown architecture for {config.dataset}. Received: architecture="
-            f"{config.architecture!r}. Expected one of {sorted(_ARCHITECTURES[config.dataset])}."
+            f"{config.architecture!r}. Expected one of {sorted(architectures)}."
         ) from None
-    if config.dataset == "mnist":
+    if spec.paper_value_range == (0, 1):
+        # A sigmoid output, its bias initialised to the logit of the mean image.
         generator = make_generator(latent_dim=config.latent_dim, data_mean=pixel_mean, seed=config.seed)
     else:
-        activation = "linear" if config.preprocessing == "gcn" else "tanh"
+        activation = "linear" if _uses_gcn(config) else "tanh"
         generator = make_generator(
             latent_dim=config.latent_dim, output_activation=activation, seed=config.seed
         )
@@ -245,7 +248,7 @@ def compile_gan(gan, config, preset, steps_per_epoch):
     )
 
 
-def training_callbacks(config, data, restore_from=None):
+def training_callbacks(config, data, restore_from=None, dataset=None):
     """The paper's figures, then logging and checkpoints (see `run_callbacks`).
 
     `ParzenEstimate` comes before the callbacks that read its log keys.
@@ -267,10 +270,10 @@ def training_callbacks(config, data, restore_from=None):
                 seed=config.seed,
             )
         )
-    return run_callbacks(config, figures, restore_from=restore_from)
+    return run_callbacks(config, figures, restore_from=restore_from, dataset=dataset)
 
 
-def run_callbacks(config, figure_callbacks=(), restore_from=None):
+def run_callbacks(config, figure_callbacks=(), restore_from=None, dataset=None):
     """Every launcher's callbacks, in the order that keeps a killed run consistent.
 
     Keras calls callbacks in list order. `NonFiniteGuard` comes first, so a
@@ -284,6 +287,9 @@ def run_callbacks(config, figure_callbacks=(), restore_from=None):
         figure_callbacks: Callbacks that draw figures or add log keys.
         restore_from: Output directory whose backup a rerun resumes from;
             defaults to `config.output_dir`.
+        dataset: The dataset passed to `fit`. Pass it: a resumed run then
+            continues the sequence of shuffle orders instead of restarting it
+            (see `backup_and_restore`).
 
     Returns:
         A list of callbacks.
@@ -294,43 +300,50 @@ def run_callbacks(config, figure_callbacks=(), restore_from=None):
         *figure_callbacks,
         keras.callbacks.CSVLogger(os.path.join(output, "history.csv"), append=True),
         keras.callbacks.TensorBoard(os.path.join(output, "tensorboard")),
-        checkpoints.ModelCheckpoint(os.path.join(output, "checkpoints")),
-        backup_and_restore(restore_from or output, write_dir=output),
+        gan_callbacks.ModelCheckpoint(os.path.join(output, "checkpoints")),
+        backup_and_restore(restore_from or output, write_dir=output, dataset=dataset),
     ]
 
 
-def backup_and_restore(output_dir, write_dir=None):
+def backup_and_restore(output_dir, write_dir=None, dataset=None):
     """Saves the training state every epoch; a rerun resumes from it.
 
-    `keras_gan.checkpoints.BackupAndRestore`, not Keras': it writes
-    atomically and also restores the GAN's noise generator. Backups are kept
-    after the last epoch, so rerunning a finished command trains no further
-    and only rewrites the final files.
+    `keras_gan.callbacks.BackupAndRestore`, not Keras': it writes
+    atomically and also restores the GAN's noise generator and, given the
+    `dataset` passed to `fit`, the data order: the pipeline reshuffles every
+    epoch, and without it a rerun would train the epochs it redoes on the
+    first epochs' orders, so a resumed run would end with other weights than
+    the same run uninterrupted. Backups are kept after the last epoch, so
+    rerunning a finished command trains no further and only rewrites the
+    final files.
 
     Args:
         output_dir: The run's output directory; the backups are in `backup/`.
         write_dir: Optional output directory to write the backups to instead
             (for a multi-worker run's other workers).
+        dataset: Optional, the dataset passed to `fit`.
     """
     write_dir = os.path.join(write_dir, "backup") if write_dir else None
-    return checkpoints.BackupAndRestore(os.path.join(output_dir, "backup"), write_dir=write_dir)
+    return gan_callbacks.BackupAndRestore(
+        os.path.join(output_dir, "backup"), write_dir=write_dir, dataset=dataset
+    )
 
 
 def finish_run(config, gan, data, history, start):
     """The final evaluation and files: Parzen, figures, models, metrics.json."""
     output = config.output_dir
     samples = gan.generate(config.parzen_samples, seed=config.seed)
-    parzen = keras_gan.parzen.evaluate(samples, data.test, validation=data.validation)
+    evaluation = keras_gan.metrics.evaluate_samples(
+        samples, ("parzen",), reference=data.test, validation=data.validation
+    )
     keras_gan.images.save_png(
-        keras_gan.images.interpolation_grid(gan, rows=10, steps=10, seed=config.seed),
+        keras_gan.sample_grids.interpolation_grid(gan, rows=10, steps=10, seed=config.seed),
         os.path.join(output, "interpolation.png"),
     )
     reporting.plot_learning_curve(os.path.join(output, "history.csv"), os.path.join(output, "learning_curve.png"))
     reporting.save_models(gan, output)
     metrics = {
-        "parzen_log_likelihood": float(parzen.mean),
-        "parzen_stderr": float(parzen.stderr),
-        "parzen_sigma": float(parzen.sigma),
+        **evaluation,
         "parzen_num_samples": int(config.parzen_samples),
         "epochs": int(config.epochs),
         "num_replicas": int(gan.distribute_strategy.num_replicas_in_sync),
@@ -356,13 +369,18 @@ def weights_digest(model):
 
 
 def _load_options(config):
+    """`load`'s pixel options: the range the dataset's paper generator outputs, or GCN."""
     options = {"data_dir": config.data_dir}
-    if config.dataset == "cifar10":
-        if config.preprocessing == "gcn":
-            options["preprocessing"] = "gcn"
-        else:
-            options["value_range"] = (-1, 1)
+    if _uses_gcn(config):
+        options["preprocessing"] = "gcn"
+    else:
+        options["value_range"] = keras_gan.data.dataset_spec(config.dataset).paper_value_range
     return options
+
+
+def _uses_gcn(config):
+    """`config.preprocessing` (the CIFAR-10 launcher's flag) applies where the paper used GCN."""
+    return config.preprocessing == "gcn" and keras_gan.data.dataset_spec(config.dataset).paper_gcn
 
 
 def _jit_compile(value):

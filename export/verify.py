@@ -282,7 +282,7 @@ def parzen_gap(reference_path, candidate_path, z, validation, test, sigmas=None)
         and `difference_nats`, plus `tolerance_nats`. The caller decides
         whether to fail on it.
     """
-    from keras_gan import parzen  # Imports TensorFlow Probability: only when needed.
+    from keras_gan.metrics import parzen  # Imports TensorFlow Probability: only when needed.
 
     options = {} if sigmas is None else {"sigmas": sigmas}
     report = {"num_samples": int(len(z))}

@@ -1,4 +1,13 @@
-"""Builds the `tf.distribute` strategy a launcher asks for, by name."""
+"""Distributed training: the strategy a launcher asks for, and the step's per-replica helpers.
+
+`make_strategy` builds a `tf.distribute` strategy by name. The helpers below
+are what `GAN`'s step needs to give N replicas the result of one device:
+`replica_sample` (each replica's share of the global minibatch's noise),
+`replica_loss` (each replica's share of the loss, whose gradients are summed),
+`sum_over_replicas`, `run_if` (a conditional update that works under every
+strategy) and `logs_for_reduction` (multi-worker logs in the shape Keras
+reduces).
+"""
 
 import contextlib
 import json
@@ -7,6 +16,7 @@ import shutil
 import tempfile
 
 import tensorflow as tf
+from keras import ops
 
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 
@@ -180,3 +190,136 @@ def _check_tf_config():
         raise ValueError(
             f"TF_CONFIG names no workers or an unknown task type. Received: TF_CONFIG={raw!r}."
         )
+
+
+# ---------------------------------------------------------------- inside a step
+
+
+def num_replicas():
+    """The number of replicas in sync under the current strategy (1 without one)."""
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+def replica_sample(sample, shape):
+    """This replica's share of a random draw made for the global minibatch.
+
+    Every replica draws the global batch's values, `[replicas * m, ...]`,
+    from the shared seed and keeps its own slice of m: replicas get
+    different values, and N replicas see exactly what one device would.
+
+    Example:
+
+    ```python
+    noise = replica_sample(lambda s: prior(s, seed=seed_generator), (m, latent_dim))
+    ```
+
+    Args:
+        sample: Callable `sample(shape) -> tensor`, drawing from a seed.
+        shape: This replica's shape `(m, ...)`; `m` may be a tensor.
+
+    Returns:
+        A tensor of `shape`.
+    """
+    replicas = num_replicas()
+    if replicas == 1:
+        return sample(shape)
+    batch, *rest = shape
+    values = sample((replicas * batch, *rest))
+    values = ops.reshape(values, (replicas, batch, *rest))
+    replica_id = tf.distribute.get_replica_context().replica_id_in_sync_group
+    return ops.take(values, replica_id, axis=0)
+
+
+def replica_loss(loss):
+    """This replica's share of a loss that is a mean over its minibatch.
+
+    Strategies sum the replicas' gradients; dividing each replica's mean by
+    the number of replicas makes the sum the gradient of the global mean.
+    The one place a gradient's loss is scaled for replicas (a loss scale for
+    mixed precision belongs beside it).
+
+    Args:
+        loss: Scalar tensor, the mean over this replica's examples.
+
+    Returns:
+        A scalar tensor.
+    """
+    return loss / num_replicas()
+
+
+def sum_over_replicas(value):
+    """`value` summed over all replicas, in a replica context (itself with one replica).
+
+    Args:
+        value: A tensor, the same shape on every replica.
+
+    Returns:
+        A tensor of that shape, equal on every replica.
+    """
+    if num_replicas() == 1:
+        return value
+    return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.SUM, value)
+
+
+def run_if(condition, fn, *args):
+    """Runs `fn(*args)` in every replica when `condition` holds; a no-op otherwise.
+
+    `fn` may update variables and synchronise replicas, e.g. apply an
+    optimizer's gradients. `condition` must be equal on every replica (see
+    `sum_over_replicas`). Under MirroredStrategy and MultiWorkerMirroredStrategy
+    on CPUs, an optimizer update synchronises through a merge call, which
+    TensorFlow cannot build inside a `tf.cond` in a replica context; there
+    the cond is built in the cross-replica context and `fn` runs for each
+    replica inside it, as Keras' `LossScaleOptimizer` does.
+
+    Args:
+        condition: Boolean scalar tensor.
+        fn: Callable run in a replica context; its return value is dropped.
+        *args: Tensors (per-replica under a strategy) passed to `fn`.
+    """
+
+    def run(*values):
+        fn(*values)
+
+    if not tf.distribute.has_strategy() or (
+        tf.__internal__.distribute.strategy_supports_no_merge_call()
+    ):
+        tf.cond(condition, lambda: run(*args), lambda: None)
+        return
+
+    def cross_replica(strategy, condition, *values):
+        # `condition` is equal on every replica: take the first replica's.
+        first = strategy.experimental_local_results(condition)[0]
+        tf.cond(
+            first,
+            lambda: strategy.extended.call_for_each_replica(run, args=values),
+            lambda: None,
+        )
+
+    tf.distribute.get_replica_context().merge_call(cross_replica, args=(condition, *args))
+
+
+def across_workers():
+    """Whether the current strategy spans several worker processes."""
+    strategy = tf.distribute.get_strategy()
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
+        strategy.num_replicas_in_sync > len(strategy.extended.worker_devices)
+    )
+
+
+def logs_for_reduction(logs):
+    """A step's logs in the shape Keras can reduce across workers.
+
+    Keras 3 reduces multi-worker logs with `strategy.reduce("MEAN", axis=0)`,
+    which fails on scalars (tensorflow/tensorflow#72388): across workers
+    each value becomes a vector of one. Elsewhere the logs are unchanged.
+
+    Args:
+        logs: Dict from names to scalar tensors.
+
+    Returns:
+        A dict with the same keys.
+    """
+    if not across_workers():
+        return logs
+    return {name: ops.reshape(value, (1,)) for name, value in logs.items()}

@@ -10,11 +10,11 @@ its mass. matplotlib is imported only when a figure is drawn.
 """
 
 import dataclasses
-import math
 import os
 
 import numpy as np
 
+from keras_gan import toy
 from keras_gan import validation
 
 
@@ -26,7 +26,7 @@ class Figure1Curves:
         x: float64 array `[num_points]`, the grid.
         data_density: p_data(x), float64 `[num_points]`.
         generator_density: Gaussian kernel density estimate of p_g(x) from
-            the generator's samples, float64 `[num_points]`.
+            the generator's samples (`density_estimate`), float64 `[num_points]`.
         discriminator: D(x) = sigmoid(logit), float64 `[num_points]`.
         path: The PNG file written.
     """
@@ -103,9 +103,9 @@ def plot_1d(
     data_density = (
         np.asarray(data_density_fn(x), dtype=np.float64).reshape(-1)
         if data_density_fn is not None
-        else gaussian_kde(data_samples, x)
+        else density_estimate(data_samples, x)
     )
-    generator_density = gaussian_kde(generated, x)
+    generator_density = density_estimate(generated, x)
     discriminator = discriminator_output(gan, x)
     curves = Figure1Curves(x, data_density, generator_density, discriminator, os.fspath(path))
     _draw(curves, gan, title, seed)
@@ -128,31 +128,33 @@ def discriminator_output(gan, x):
     return 1.0 / (1.0 + np.exp(-logits.astype(np.float64).reshape(-1)))
 
 
-def gaussian_kde(samples, x, bandwidth=None, chunk_size=2048):
-    """Gaussian kernel density estimate of 1-D `samples` on the points `x`.
+def density_estimate(samples, x):
+    """The density of 1-D `samples` estimated on the points `x`, as Figure 1 draws p_g.
+
+    A Gaussian kernel density estimate: the `keras_gan.toy.GaussianMixture`
+    of equal Gaussians centred on the samples, of width Scott's bandwidth
+    `std * n^(-1/5)` (a small fraction of the spread of `x` if the samples
+    are all equal, e.g. a collapsed generator).
 
     Args:
-        samples: Array `[n]`.
+        samples: Array `[n]` (or `[n, 1]`).
         x: Array `[m]` of evaluation points.
-        bandwidth: Optional positive float; default Scott's rule
-            `std * n^(-1/5)` (a small fraction of the spread of `x` if the
-            samples are all equal, e.g. a collapsed generator).
-        chunk_size: Samples processed at once.
 
     Returns:
         A float64 array `[m]` that integrates to about 1.
     """
     samples = np.asarray(samples, dtype=np.float64).reshape(-1)
     x = np.asarray(x, dtype=np.float64).reshape(-1)
-    if bandwidth is None:
-        bandwidth = samples.std() * len(samples) ** -0.2
-        if not bandwidth > 0:
-            bandwidth = max(np.ptp(x), 1.0) / 200.0
-    total = np.zeros_like(x)
-    for start in range(0, len(samples), chunk_size):
-        offsets = (x[:, np.newaxis] - samples[np.newaxis, start : start + chunk_size]) / bandwidth
-        total += np.exp(-0.5 * offsets**2).sum(axis=1)  # [m]
-    return total / (len(samples) * bandwidth * math.sqrt(2.0 * math.pi))
+    if samples.size == 0 or not np.all(np.isfinite(samples)):
+        raise ValueError(
+            "Invalid value for argument `samples`. Received: an array of size "
+            f"{samples.size} with {np.sum(~np.isfinite(samples))} NaN or infinite values. "
+            "Expected finite samples, at least one."
+        )
+    bandwidth = samples.std() * len(samples) ** -0.2
+    if not bandwidth > 0:
+        bandwidth = max(np.ptp(x), 1.0) / 200.0
+    return np.exp(toy.GaussianMixture(samples[:, np.newaxis], bandwidth).log_prob(x))
 
 
 def _data_parts(data, density, num_samples, seed):

@@ -1,14 +1,21 @@
 """`GAN`: the adversarial pair as one `keras.Model`, trained by Algorithm 1."""
 
+import functools
+import inspect
 import numbers
 
-import numpy as np
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_gan import distribute
 from keras_gan import losses
 from keras_gan import priors
+from keras_gan import validation
+from keras_gan.callbacks.data_guard import BatchChecks
+from keras_gan.callbacks.data_guard import DataGuard
+from keras_gan.callbacks.non_finite_guard import NonFiniteGuard
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -17,7 +24,11 @@ class GAN(keras.Model):
 
     Each `train_step` makes `discriminator_steps` (k) discriminator updates,
     each on its own real minibatch and fresh noise, then one generator update
-    on fresh noise. `fit` is therefore the whole training loop.
+    on fresh noise. `fit` is therefore the whole training loop. The game the
+    players play (`keras_gan.losses`: the paper's `NonSaturating` by default,
+    `Minimax`, `Hinge`, `LeastSquares`, `Wasserstein`) and an optional
+    penalty on the discriminator (`R1`, `GradientPenalty`) are chosen in
+    `compile`.
 
     Data contract: every batch the dataset yields holds `k * m` real examples
     (m is the minibatch size). Discriminator update `i` uses examples
@@ -26,7 +37,21 @@ class GAN(keras.Model):
     same batch on one device. Labels, if the dataset has them, are ignored.
     `keras_gan.data.training_pipeline` builds such batches.
 
-    The discriminator must return logits: `D(x) = sigmoid(logit)`.
+    Bad data stops `fit` with a one-line `keras_gan.callbacks.BadBatchError`
+    before it updates any weight: NaN or Inf in a batch, values far outside
+    the generator's output range (0..255 pixels for a sigmoid generator), a
+    first batch that does not split into k minibatches. A later batch that
+    does not (the last, partial one) is left out with a warning, as
+    `training_pipeline` leaves out a remainder; no data at all is an error.
+    `fit` and `evaluate` add a `keras_gan.callbacks.DataGuard` for this.
+
+    `evaluate(real_data)` and `fit(..., validation_data=real_data)` report
+    the training logs on held-out real data with fresh noise, with dropout
+    off, updating no weight. `predict` and `call` generate from noise.
+
+    The discriminator must return logits: `D(x) = sigmoid(logit)` in the
+    paper's games, the raw critic value in the others. An output layer with
+    a sigmoid or softmax is refused.
 
     Example:
 
@@ -38,7 +63,7 @@ class GAN(keras.Model):
         d_optimizer=keras.optimizers.SGD(0.1, momentum=0.5),
         g_optimizer=keras.optimizers.SGD(0.1, momentum=0.5),
     )
-    gan.fit(dataset.batch(100), epochs=5)
+    gan.fit(dataset.batch(100), epochs=5, validation_data=x_val)
     images = gan.generate(16, seed=0)
     ```
 
@@ -51,9 +76,11 @@ class GAN(keras.Model):
         latent_dim: Int; inferred from the generator when it is built.
         r1_weight: Non-negative float. Weight `gamma` of the zero-centred
             gradient penalty on real data, `gamma / 2 * E ||grad_x D(x)||^2`
-            (Mescheder et al., 2018). 0 disables it (the paper).
+            (Mescheder et al., 2018). 0 disables it (the paper). The same as
+            `compile(regularizer=keras_gan.losses.R1(gamma))`.
         real_label: Float in (0, 1], the discriminator's target for real data;
-            below 1 is one-sided label smoothing. 1 is the paper.
+            below 1 is one-sided label smoothing. 1 is the paper. Passed to
+            the paper's games (`NonSaturating(real_label=...)`).
         instance_noise: Non-negative float, the standard deviation of Gaussian
             noise added to every discriminator input during training.
         ema_decay: Optional float in [0, 1). When set, an exponential moving
@@ -114,12 +141,13 @@ class GAN(keras.Model):
             self.ema_generator = keras.models.clone_model(generator)
             self.ema_generator.name = f"{generator.name}_ema"
             self.ema_generator.set_weights(generator.get_weights())
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_tracker = keras.metrics.Mean(name="d_real")
-        self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
-        self.value_tracker = keras.metrics.Mean(name="value")
-        self.r1_tracker = keras.metrics.Mean(name="r1_penalty")
+        # Until `compile` chooses: the paper's game, and R1 if r1_weight asks for it.
+        self._set_game(
+            losses.game_from_generator_loss("non_saturating", self.real_label),
+            losses.R1(self.r1_weight) if self.r1_weight else None,
+        )
+        self._compiled_regularizer = None
+        self._batch_checks = None
         # The generator and discriminator arrive built; nothing else has weights.
         self.built = True
 
@@ -127,30 +155,53 @@ class GAN(keras.Model):
         self,
         d_optimizer,
         g_optimizer,
-        generator_loss="non_saturating",
+        loss=None,
+        regularizer=None,
+        generator_loss=None,
         **kwargs,
     ):
-        """Configures the pair for training.
+        """Configures the pair for training: optimizers, the game and a penalty.
+
+        Example:
+
+        ```python
+        gan.compile(
+            d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+            g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.0, beta_2=0.9),
+            loss="wasserstein",
+            regularizer=keras_gan.losses.GradientPenalty(10.0),
+        )
+        ```
 
         Args:
             d_optimizer: The discriminator's optimizer (instance or name).
             g_optimizer: The generator's optimizer (instance or name).
-            generator_loss: `"non_saturating"` (G maximises log D(G(z)), what
-                the paper used in practice) or `"minimax"` (G minimises
-                log(1 - D(G(z)))), or a callable `loss(fake_logits)`.
+            loss: The game, a `keras_gan.losses.Game` or its name
+                (`keras_gan.losses.GAMES`). Default: `"non_saturating"`, the
+                paper's (with the GAN's `real_label`).
+            regularizer: Optional penalty on the discriminator, a
+                `keras_gan.losses.Regularizer` or its name
+                (`keras_gan.losses.REGULARIZERS`). Default: `R1(r1_weight)`
+                when the GAN has an `r1_weight`, else none.
+            generator_loss: The earlier way to choose the paper's game:
+                `"non_saturating"`, `"minimax"`, or a callable
+                `loss(fake_logits)` played against the paper's discriminator
+                loss. Not together with `loss`.
             **kwargs: Other `keras.Model.compile` arguments, such as
                 `jit_compile` and `steps_per_execution` (1 under a mirrored
                 strategy with several replicas, where Keras cannot run more:
-                keras-team/keras#19246). `loss` and `optimizer` are not
+                keras-team/keras#19246). `optimizer` and `metrics` are not
                 accepted: the GAN defines its own.
         """
-        for argument in ("loss", "optimizer", "metrics"):
+        for argument in ("optimizer", "metrics"):
             if argument in kwargs:
                 raise ValueError(
                     f"`GAN.compile` does not take `{argument}`. Received: {argument}="
                     f"{kwargs[argument]!r}. Pass `d_optimizer`, `g_optimizer` and "
-                    "`generator_loss` instead."
+                    "`loss` (the game) instead."
                 )
+        game = self._resolve_game(loss, generator_loss)
+        resolved_regularizer = self._resolve_regularizer(regularizer)
         super().compile(optimizer=None, **kwargs)
         _check_steps_per_execution(self.steps_per_execution, self.distribute_strategy)
         self.d_optimizer = keras.optimizers.get(d_optimizer)
@@ -159,25 +210,87 @@ class GAN(keras.Model):
             _check_built(name, model, self.latent_dim)
         for name, optimizer in (("d_optimizer", self.d_optimizer), ("g_optimizer", self.g_optimizer)):
             _check_learning_rate(name, optimizer)
-        self.generator_loss = losses.get_generator_loss(generator_loss)
-        self._generator_loss_identifier = generator_loss
+        self._compiled_regularizer = regularizer and resolved_regularizer
         # Built here, under the caller's strategy scope: slots created lazily
         # inside a distributed step would be created per replica, in a cond.
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+        with self.distribute_strategy.scope():
+            self._set_game(game, resolved_regularizer)
+            value_range, _ = validation.output_range(self.generator)
+            self._batch_checks = BatchChecks(value_range, self.discriminator_steps)
+
+    def _resolve_game(self, loss, generator_loss):
+        if loss is None:
+            return losses.game_from_generator_loss(
+                "non_saturating" if generator_loss is None else generator_loss, self.real_label
+            )
+        if generator_loss is not None:
+            raise ValueError(
+                "`loss` and `generator_loss` both choose the game. Received: "
+                f"loss={loss!r}, generator_loss={generator_loss!r}. Expected one of them."
+            )
+        try:
+            game = losses.get(loss)
+        except ValueError:
+            game = None
+        if not isinstance(game, losses.Game):
+            raise ValueError(
+                "`GAN.compile` does not take `loss` as a Keras loss: `loss` is the game "
+                f"both players play. Received: loss={loss!r}. Expected one of "
+                f"{list(losses.GAMES)} or a `keras_gan.losses.Game`."
+            )
+        if isinstance(loss, str) and isinstance(game, losses.CrossEntropyGame):
+            return type(game)(real_label=self.real_label)
+        if self.real_label != 1.0 and getattr(game, "real_label", None) != self.real_label:
+            raise ValueError(
+                f"`GAN(real_label={self.real_label})` does not apply to loss={game!r}. "
+                f"Received: real_label={self.real_label}. Expected real_label=1.0, or a game "
+                "with that label, e.g. `NonSaturating(real_label=...)`."
+            )
+        return game
+
+    def _resolve_regularizer(self, regularizer):
+        if regularizer is None:
+            return losses.R1(self.r1_weight) if self.r1_weight else None
+        try:
+            resolved = losses.get(regularizer)
+        except ValueError:
+            resolved = None
+        if not isinstance(resolved, losses.Regularizer):
+            raise ValueError(
+                f"Invalid value for argument `regularizer`. Received: regularizer={regularizer!r}. "
+                f"Expected None, one of {list(losses.REGULARIZERS)} or a "
+                "`keras_gan.losses.Regularizer`."
+            )
+        if self.r1_weight:
+            raise ValueError(
+                f"`GAN(r1_weight={self.r1_weight})` already adds an R1 penalty. Received: "
+                f"regularizer={resolved!r}. Expected one of them: r1_weight=0, or no regularizer."
+            )
+        return resolved
+
+    def _set_game(self, game, regularizer):
+        """Sets the game and the penalty, and one `Mean` tracker per reported quantity."""
+        self.game = game
+        self.regularizer = regularizer
+        names = ["d_loss", "g_loss", *game.diagnostic_names]
+        if regularizer is not None:
+            names.append(regularizer.name)
+        # Kept out of Keras' tracking: they hold no state worth saving, and
+        # `metrics` lists them for Keras to reset and report.
+        object.__setattr__(
+            self, "_trackers", {name: keras.metrics.Mean(name=name) for name in names}
+        )
 
     @property
     def metrics(self):
-        trackers = [
-            self.d_loss_tracker,
-            self.g_loss_tracker,
-            self.d_real_tracker,
-            self.d_fake_tracker,
-            self.value_tracker,
-        ]
-        if self.r1_weight:
-            trackers.append(self.r1_tracker)
-        return trackers
+        return list(self._trackers.values())
+
+    @property
+    def generator_loss(self):
+        """The game's generator loss, `loss(fake_logits)` (use `gan.game`)."""
+        return self.game.generator_loss
 
     @property
     def sampling_generator(self):
@@ -188,27 +301,57 @@ class GAN(keras.Model):
         """Generates examples from noise `z`, with the sampling generator."""
         return self.sampling_generator(z, training=training)
 
+    def fit(self, *args, **kwargs):
+        """`keras.Model.fit`, with a `keras_gan.callbacks.DataGuard` added."""
+        args, kwargs = _with_data_guard(self, super().fit, args, kwargs)
+        return super().fit(*args, **kwargs)
+
+    def evaluate(self, *args, **kwargs):
+        """`keras.Model.evaluate` on real data, with a `DataGuard` added.
+
+        Reports what training logs (the losses, the game's diagnostics, the
+        penalty) on the given real examples against fresh generated ones,
+        with dropout and instance noise off, updating no weight.
+        """
+        args, kwargs = _with_data_guard(self, super().evaluate, args, kwargs)
+        return super().evaluate(*args, **kwargs)
+
     def train_step(self, data):
         real = self._real_examples(data)
         k = self.discriminator_steps
-        # [k * m, ...] -> k minibatches of m; update i takes rows i, i + k, ...
-        minibatches = ops.reshape(real, (-1, k, *real.shape[1:]))
-        batch_size = ops.shape(minibatches)[0]
-        for step in range(k):
-            # 1. Sample fresh noise; 2. take this step's own real minibatch;
-            # 3. ascend V(D, G) with respect to the discriminator.
-            noise = self._replica_noise(batch_size)
-            self._discriminator_update(minibatches[:, step], noise)
-        # 4. Sample fresh noise; 5. descend the generator's loss.
-        self._generator_update(self._replica_noise(batch_size))
-        if self.ema_generator is not None:
-            self._update_ema()
-        logs = {metric.name: metric.result() for metric in self.metrics}
-        if _across_workers():
-            # Keras 3 reduces multi-worker logs with strategy.reduce("MEAN",
-            # axis=0), which fails on scalars (tensorflow/tensorflow#72388).
-            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
-        return logs
+        # A batch with NaN or Inf, far out of range or not divisible by k
+        # makes no update; the DataGuard callback then says why.
+        usable, non_finite = self._batch_checks.check(real, training=True)
+
+        def algorithm_1(real):
+            # [k * m, ...] -> k minibatches of m; update i takes rows i, i + k, ...
+            minibatches = ops.reshape(_whole_minibatches(real, k), (-1, k, *real.shape[1:]))
+            batch_size = ops.shape(minibatches)[0]
+            for step in range(k):
+                # 1. Sample m noise vectors; 2. take this update's own m real
+                # examples; 3. ascend V(D, G): descend the game's D loss.
+                noise = self._replica_noise(batch_size)
+                self._discriminator_update(minibatches[:, step], noise)
+            # 4. Sample fresh noise; 5. descend the game's generator loss.
+            self._generator_update(self._replica_noise(batch_size))
+            # 6. Follow the generator with its moving average, if any.
+            if self.ema_generator is not None:
+                self._update_ema()
+
+        distribute.run_if(usable, algorithm_1, real)
+        self._report_non_finite(non_finite)
+        return self._logs()
+
+    def test_step(self, data):
+        real = self._real_examples(data)
+        self._batch_checks.check(real, training=False)
+        fake = self.generator(self._replica_noise(ops.shape(real)[0]), training=False)
+        _check_fits(fake, real)
+        real_logits, fake_logits, penalty = self._discriminator_outputs(real, fake, training=False)
+        d_loss = self.game.discriminator_loss(real_logits, fake_logits)
+        self._record_discriminator(d_loss, real_logits, fake_logits, penalty)
+        self._trackers["g_loss"].update_state(self.game.generator_loss(fake_logits))
+        return self._logs()
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Everything is built in __init__ and compile. Under a strategy Keras
@@ -219,57 +362,83 @@ class GAN(keras.Model):
 
     def _discriminator_update(self, real, noise):
         fake = self.generator(noise, training=True)
-        if tuple(fake.shape[1:]) != tuple(real.shape[1:]):
-            raise ValueError(
-                "The generator's output does not fit the discriminator's input. "
-                f"Received: generated examples of shape {tuple(fake.shape[1:])}, real "
-                f"examples of shape {tuple(real.shape[1:])}. Expected them to be equal."
-            )
-        with tf.GradientTape() as tape:
-            if self.r1_weight:
-                real_logits, fake_logits, penalty = self._logits_with_r1(real, fake)
-            else:
-                real_logits, fake_logits = self._discriminate(real, fake)
-                penalty = 0.0
-            loss = losses.discriminator_loss(real_logits, fake_logits, self.real_label)
-            scaled_loss = (loss + penalty) / _num_replicas()
-        weights = self.discriminator.trainable_weights
-        gradients = tape.gradient(scaled_loss, weights)
-        self.d_optimizer.apply_gradients(zip(gradients, weights))
-        self.d_loss_tracker.update_state(loss)
-        self.d_real_tracker.update_state(ops.mean(ops.sigmoid(real_logits)))
-        self.d_fake_tracker.update_state(ops.mean(ops.sigmoid(fake_logits)))
-        self.value_tracker.update_state(losses.value(real_logits, fake_logits))
-        if self.r1_weight:
-            self.r1_tracker.update_state(penalty)
+        _check_fits(fake, real)
+
+        def loss():
+            real_logits, fake_logits, penalty = self._discriminator_outputs(real, fake, training=True)
+            game_loss = self.game.discriminator_loss(real_logits, fake_logits)
+            return game_loss + penalty, game_loss, real_logits, fake_logits, penalty
+
+        outputs = self._descend(self.d_optimizer, self.discriminator.trainable_weights, loss)
+        self._record_discriminator(*outputs)
 
     def _generator_update(self, noise):
-        with tf.GradientTape() as tape:
+        def loss():
             fake = self.generator(noise, training=True)
             fake_logits = self.discriminator(self._add_instance_noise(fake), training=True)
-            loss = self.generator_loss(fake_logits)
-            scaled_loss = loss / _num_replicas()
-        weights = self.generator.trainable_weights
-        gradients = tape.gradient(scaled_loss, weights)
-        self.g_optimizer.apply_gradients(zip(gradients, weights))
-        self.g_loss_tracker.update_state(loss)
+            game_loss = self.game.generator_loss(fake_logits)
+            return game_loss, game_loss
 
-    def _discriminate(self, real, fake):
-        # One forward pass over both halves: larger matrix products are faster.
-        inputs = self._add_instance_noise(ops.concatenate([real, fake], axis=0))
-        logits = self.discriminator(inputs, training=True)
-        return logits[: ops.shape(real)[0]], logits[ops.shape(real)[0] :]
+        (game_loss,) = self._descend(self.g_optimizer, self.generator.trainable_weights, loss)
+        self._trackers["g_loss"].update_state(game_loss)
+
+    def _descend(self, optimizer, weights, loss):
+        """One gradient step of a player: the only place gradients are taken.
+
+        Args:
+            optimizer: The player's optimizer.
+            weights: The player's trainable weights.
+            loss: Callable returning `(loss to descend, *outputs)`.
+
+        Returns:
+            The outputs, a list.
+        """
+        with tf.GradientTape() as tape:
+            total, *outputs = loss()
+            scaled = distribute.replica_loss(total)
+        gradients = tape.gradient(scaled, weights)
+        optimizer.apply_gradients(zip(gradients, weights))
+        return outputs
+
+    def _discriminator_outputs(self, real, fake, training):
+        """D's logits on real and generated examples, and the regulariser's penalty."""
+        discriminate = functools.partial(self._discriminate, training=training)
+        if self.regularizer is None:
+            return (*discriminate(real, fake), 0.0)
+        return self.regularizer.logits_and_penalty(discriminate, real, fake, seed=self.seed_generator)
+
+    def _discriminate(self, *batches, training=True):
+        # One forward pass over all batches: larger matrix products are faster.
+        inputs = ops.concatenate(batches, axis=0)
+        if training:
+            inputs = self._add_instance_noise(inputs)
+        logits = self.discriminator(inputs, training=training)
+        outputs, start = [], 0
+        for batch in batches:
+            end = start + ops.shape(batch)[0]
+            outputs.append(logits[start:end])
+            start = end
+        return tuple(outputs)
 
     def _logits_with_r1(self, real, fake):
-        with tf.GradientTape() as penalty_tape:
-            penalty_tape.watch(real)
-            real_logits, fake_logits = self._discriminate(real, fake)
-            # Rows are independent, so the sum's gradient holds each row's own.
-            logit_sum = ops.sum(real_logits)
-        gradients = penalty_tape.gradient(logit_sum, real)
-        squared_norms = ops.sum(ops.reshape(gradients**2, (ops.shape(real)[0], -1)), axis=1)
-        penalty = 0.5 * self.r1_weight * ops.mean(squared_norms)
-        return real_logits, fake_logits, penalty
+        return losses.R1(self.r1_weight).logits_and_penalty(self._discriminate, real, fake)
+
+    def _record_discriminator(self, d_loss, real_logits, fake_logits, penalty):
+        self._trackers["d_loss"].update_state(d_loss)
+        for name, value in self.game.diagnostics(real_logits, fake_logits).items():
+            self._trackers[name].update_state(value)
+        if self.regularizer is not None:
+            self._trackers[self.regularizer.name].update_state(penalty)
+
+    def _report_non_finite(self, non_finite):
+        # A batch with NaN or Inf has no finite loss: the logs say so, as
+        # computing it would have, for loss-watching callbacks.
+        weight = ops.cast(non_finite, "float32")
+        for name in ("d_loss", "g_loss"):
+            self._trackers[name].update_state(ops.where(non_finite, np.nan, 0.0), sample_weight=weight)
+
+    def _logs(self):
+        return distribute.logs_for_reduction({metric.name: metric.result() for metric in self.metrics})
 
     def _add_instance_noise(self, inputs):
         if not self.instance_noise:
@@ -279,19 +448,11 @@ class GAN(keras.Model):
         )
 
     def _replica_noise(self, batch_size):
-        """Noise for this replica's share of the global minibatch.
-
-        Every replica draws the global minibatch's noise from the shared seed
-        and keeps its own slice: replicas get different noise, and N replicas
-        see exactly the noise one device would.
-        """
-        replicas = _num_replicas()
-        if replicas == 1:
-            return self.latent_prior((batch_size, self.latent_dim), seed=self.seed_generator)
-        noise = self.latent_prior((replicas * batch_size, self.latent_dim), seed=self.seed_generator)
-        noise = ops.reshape(noise, (replicas, batch_size, self.latent_dim))
-        replica_id = tf.distribute.get_replica_context().replica_id_in_sync_group
-        return ops.take(noise, replica_id, axis=0)
+        """Noise for this replica's share of the global minibatch (`distribute.replica_sample`)."""
+        return distribute.replica_sample(
+            lambda shape: self.latent_prior(shape, seed=self.seed_generator),
+            (batch_size, self.latent_dim),
+        )
 
     def _update_ema(self):
         # Warm-up as in tf.train.ExponentialMovingAverage(num_updates=...): a
@@ -327,22 +488,6 @@ class GAN(keras.Model):
                 f"Received: examples of shape {tuple(real.shape[1:])}. "
                 f"Expected: {expected}."
             )
-        k = self.discriminator_steps
-        message = (
-            "Each batch must hold discriminator_steps * m examples. "
-            f"Received: a batch of {{}} with discriminator_steps={k}. "
-            "Batch the data with keras_gan.data.training_pipeline, or use "
-            "`dataset.batch(k * m, drop_remainder=True)`."
-        )
-        if real.shape[0] is not None and real.shape[0] % k:
-            raise ValueError(message.format(real.shape[0]))
-        if real.shape[0] is None and k > 1:
-            # The size is known only when the step runs: check it there.
-            check = tf.debugging.assert_equal(
-                tf.shape(real)[0] % k, 0, message=message.format("size not divisible by k")
-            )
-            with tf.control_dependencies([check]):
-                real = tf.identity(real)
         return ops.cast(real, self.compute_dtype)
 
     def sample_latent(self, num_samples, seed=None):
@@ -409,11 +554,13 @@ class GAN(keras.Model):
     def get_compile_config(self):
         if not self.compiled:
             return None
-        loss = self._generator_loss_identifier
         return {
             "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
             "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
-            "generator_loss": loss if isinstance(loss, str) else keras.saving.serialize_keras_object(loss),
+            "loss": losses.serialize(self.game),
+            # Only what `compile` was given: `r1_weight` is in the GAN's config.
+            "regularizer": self._compiled_regularizer
+            and losses.serialize(self._compiled_regularizer),
             "jit_compile": self.jit_compile,
             "steps_per_execution": self.steps_per_execution,
         }
@@ -422,20 +569,53 @@ class GAN(keras.Model):
         config = dict(config)
         for key in ("d_optimizer", "g_optimizer"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
-        if isinstance(config["generator_loss"], dict):
+        # Files written before games were objects name a `generator_loss`.
+        if isinstance(config.get("generator_loss"), dict):
             config["generator_loss"] = keras.saving.deserialize_keras_object(config["generator_loss"])
         self.compile(**config)
 
 
-def _num_replicas():
-    return tf.distribute.get_strategy().num_replicas_in_sync
+def _with_data_guard(gan, method, args, kwargs):
+    """`(args, kwargs)` of `fit` or `evaluate` with a `DataGuard` in the callbacks.
+
+    It goes first, or right after a `NonFiniteGuard` placed first, and is not
+    added twice (`fit` passes its callbacks on to `evaluate`).
+    """
+    bound = inspect.signature(method).bind(*args, **kwargs)
+    callbacks = bound.arguments.get("callbacks")
+    existing = callbacks.callbacks if isinstance(callbacks, keras.callbacks.CallbackList) else callbacks
+    existing = list(existing or [])
+    if not any(isinstance(callback, DataGuard) for callback in existing):
+        guard = DataGuard()
+        position = 1 if existing and isinstance(existing[0], NonFiniteGuard) else 0
+        if isinstance(callbacks, keras.callbacks.CallbackList):
+            guard.set_model(gan)
+            callbacks.callbacks.insert(position, guard)
+        else:
+            bound.arguments["callbacks"] = existing[:position] + [guard] + existing[position:]
+    return bound.args, bound.kwargs
 
 
-def _across_workers():
-    strategy = tf.distribute.get_strategy()
-    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
-        strategy.num_replicas_in_sync > len(strategy.extended.worker_devices)
-    )
+def _whole_minibatches(real, k):
+    """The first `k * (n // k)` rows: all of them whenever the batch is usable.
+
+    A batch whose size is not a multiple of k makes no update (see
+    `BatchChecks`), but its step is still traced: the slice keeps the
+    reshape into k minibatches valid for any static size.
+    """
+    size = real.shape[0]
+    if size is not None and size % k == 0:
+        return real
+    return real[: (ops.shape(real)[0] // k) * k]
+
+
+def _check_fits(fake, real):
+    if tuple(fake.shape[1:]) != tuple(real.shape[1:]):
+        raise ValueError(
+            "The generator's output does not fit the discriminator's input. "
+            f"Received: generated examples of shape {tuple(fake.shape[1:])}, real "
+            f"examples of shape {tuple(real.shape[1:])}. Expected them to be equal."
+        )
 
 
 def _check_built(name, model, latent_dim):
@@ -488,6 +668,7 @@ def _check_models(generator, discriminator):
                 f"Invalid value for argument `{name}`. Received: {name} of type "
                 f"{type(model).__name__}. Expected a `keras.Model`."
             )
+    validation.check_returns_logits(discriminator)
     try:
         produced = tuple(generator.output_shape[1:])
         accepted = tuple(discriminator.input_shape[1:])

@@ -1,16 +1,21 @@
-"""Toy distributions with known modes, and the mode-coverage metric.
+"""Toy distributions with known modes.
 
 `gaussian_1d` is the data of the paper's Figure 1. `ring` (8 Gaussians on a
 circle) and `grid` (a 5x5 grid of Gaussians) are the standard mode-collapse
-benchmarks of later GAN work; `coverage` counts the modes a generator's
-samples reach and the fraction of samples that land near some mode.
+benchmarks of later GAN work. Their metrics are in `keras_gan.metrics`:
+`mode_coverage` counts the modes a generator's samples reach and the
+fraction of samples that land near some mode, `ks_distance` compares 1-D
+samples with the data's CDF.
 """
 
-import dataclasses
-import math
+import functools
 
 import numpy as np
 import tensorflow as tf
+import tensorflow_probability as tfp
+
+# Entries of the [points, modes, dim] tensor `log_prob` holds at once (32 MB of float64).
+_LOG_PROB_ENTRIES = 2**22
 
 
 class GaussianMixture:
@@ -18,7 +23,8 @@ class GaussianMixture:
 
     Every toy distribution here is one of these: each sample picks a mode
     uniformly at random and adds `N(0, std^2)` noise to every coordinate.
-    Sampling uses NumPy and is deterministic for a given seed.
+    Sampling uses NumPy and is deterministic for a given seed; the density
+    is TensorFlow Probability's (`distribution`).
 
     Example:
 
@@ -103,8 +109,23 @@ class GaussianMixture:
         """
         return tf.data.Dataset.from_tensor_slices(self.sample(n, seed=seed))
 
+    @functools.cached_property
+    def distribution(self):
+        """The mixture as a float64 `tfp.distributions.MixtureSameFamily`."""
+        tfd = tfp.distributions
+        return tfd.MixtureSameFamily(
+            mixture_distribution=tfd.Categorical(logits=tf.zeros([self.num_modes], tf.float64)),
+            components_distribution=tfd.Independent(
+                tfd.Normal(loc=self._modes, scale=tf.constant(self._std, tf.float64)),
+                reinterpreted_batch_ndims=1,
+            ),
+        )
+
     def log_prob(self, x):
         """The mixture's log density at `x`, e.g. for plotting p_data.
+
+        Computed by `distribution` on chunks of points, so that a mixture of
+        many modes (a kernel density estimate) stays within a few tens of MB.
 
         Args:
             x: array of shape `(n, dim)`, or `(n,)` when `dim` is 1.
@@ -112,13 +133,13 @@ class GaussianMixture:
         Returns:
             A float64 array of shape `(n,)`.
         """
-        x = _as_points(x, self.dim)
-        squared = _squared_distances(x, self._modes)  # [n, num_modes]
-        log_norm = 0.5 * self.dim * np.log(2.0 * np.pi * self._std**2)
-        log_components = -squared / (2.0 * self._std**2) - log_norm
-        peak = log_components.max(axis=1, keepdims=True)
-        log_sum = np.log(np.exp(log_components - peak).sum(axis=1))
-        return peak[:, 0] + log_sum - np.log(self.num_modes)
+        x = as_points(x, self.dim)
+        chunk = max(1, _LOG_PROB_ENTRIES // (self.num_modes * self.dim))
+        parts = [
+            self.distribution.log_prob(x[start : start + chunk]).numpy()
+            for start in range(0, len(x), chunk)
+        ]
+        return np.concatenate(parts) if parts else np.zeros([0])
 
     def __repr__(self):
         return (
@@ -217,117 +238,16 @@ def get(name, **kwargs):
     return _DISTRIBUTIONS[name](**kwargs)
 
 
-@dataclasses.dataclass(frozen=True)
-class CoverageResult:
-    """What `coverage` measured.
-
-    Attributes:
-        modes_covered: int, modes with at least `min_samples` high-quality samples.
-        num_modes: int, the distribution's number of modes.
-        high_quality_fraction: float, fraction of samples within `num_std`
-            standard deviations of their nearest mode.
-        samples_per_mode: int array `(num_modes,)`, high-quality samples per mode.
-    """
-
-    modes_covered: int
-    num_modes: int
-    high_quality_fraction: float
-    samples_per_mode: np.ndarray
-
-
-def coverage(samples, distribution, num_std=3.0, min_samples=1):
-    """Counts the modes that generated samples reach, and their quality.
-
-    The standard protocol of the mode-collapse benchmarks (8-ring, 5x5 grid):
-    draw 10,000 samples, assign each to its nearest mode, call it high quality
-    when its Euclidean distance to that mode is at most `num_std` standard
-    deviations, and count a mode as covered when it receives at least
-    `min_samples` high-quality samples. Non-finite samples are never high
-    quality.
-
-    Note that in 2-D even exact samples fall within 3 std (Euclidean) with
-    probability `1 - exp(-9/2)`, about 98.9%, not the 1-D 99.7%.
-
-    Example:
-
-    >>> ring = keras_gan.toy.ring()
-    >>> result = keras_gan.toy.coverage(ring.sample(10_000, seed=0), ring)
-    >>> result.modes_covered, result.num_modes
-    (8, 8)
+def as_points(x, dim):
+    """`x` as float64 points `(n, dim)`, or a ValueError; `(n,)` is accepted when `dim` is 1.
 
     Args:
-        samples: array of shape `(n, dim)` (or `(n,)` for 1-D data).
-        distribution: a `GaussianMixture`, e.g. from `ring()` or `grid()`.
-        num_std: float, the quality radius in standard deviations.
-        min_samples: int, high-quality samples a mode needs to count as covered.
+        x: array-like of points.
+        dim: int, the dimension of the distribution they are compared with.
 
     Returns:
-        A `CoverageResult`.
+        A float64 array `(n, dim)`.
     """
-    if not isinstance(distribution, GaussianMixture):
-        raise ValueError(
-            "Expected a keras_gan.toy.GaussianMixture. Received: "
-            f"distribution={type(distribution).__name__}."
-        )
-    if not isinstance(num_std, (int, float)) or num_std <= 0:
-        raise ValueError(f"Expected a positive num_std. Received: num_std={num_std!r}.")
-    min_samples = _check_count("min_samples", min_samples)
-    points = _as_points(samples, distribution.dim)
-    if points.shape[0] == 0:
-        raise ValueError("Expected at least one sample. Received: samples.shape=(0, ...).")
-    modes = distribution.modes
-    radius_sq = (num_std * distribution.std) ** 2
-    counts = np.zeros(distribution.num_modes, dtype=np.int64)
-    # Chunks bound the (chunk, num_modes) distance matrix for large n.
-    for begin in range(0, points.shape[0], 65536):
-        squared = _squared_distances(points[begin : begin + 65536], modes)
-        nearest = np.argmin(np.nan_to_num(squared, nan=np.inf), axis=1)
-        close = squared[np.arange(len(nearest)), nearest] <= radius_sq  # NaN -> False
-        counts += np.bincount(nearest[close], minlength=distribution.num_modes)
-    return CoverageResult(
-        modes_covered=int(np.sum(counts >= min_samples)),
-        num_modes=distribution.num_modes,
-        high_quality_fraction=float(counts.sum() / points.shape[0]),
-        samples_per_mode=counts,
-    )
-
-
-def ks_distance(samples, distribution):
-    """The Kolmogorov-Smirnov distance of 1-D samples to a 1-D mixture.
-
-    The largest gap between the samples' empirical CDF and the mixture's CDF:
-    0 for a perfect match, 1 for disjoint supports. Unlike `|D(x) - 1/2|`,
-    it cannot be small while the generator is too narrow or off-centre.
-
-    Example:
-
-    >>> data = keras_gan.toy.gaussian_1d()
-    >>> keras_gan.toy.ks_distance(data.sample(10_000, seed=0), data) < 0.02
-    True
-
-    Args:
-        samples: array of shape `(n,)` or `(n, 1)`, finite.
-        distribution: a one-dimensional `GaussianMixture`.
-
-    Returns:
-        A float in [0, 1].
-    """
-    if not isinstance(distribution, GaussianMixture) or distribution.dim != 1:
-        raise ValueError(
-            f"Expected a one-dimensional keras_gan.toy.GaussianMixture. Received: {distribution!r}."
-        )
-    points = np.sort(_as_points(samples, 1)[:, 0])
-    if points.size == 0 or not np.all(np.isfinite(points)):
-        raise ValueError("Expected at least one sample, all finite.")
-    scaled = (points[:, None] - distribution.modes[None, :, 0]) / (distribution.std * math.sqrt(2))
-    cdf = np.mean(0.5 * (1.0 + np.vectorize(math.erf)(scaled)), axis=1)
-    n = points.size
-    above = np.arange(1, n + 1) / n - cdf
-    below = cdf - np.arange(n) / n
-    return float(max(above.max(), below.max()))
-
-
-def _as_points(x, dim):
     x = np.asarray(x, dtype=np.float64)
     if x.ndim == 1 and dim == 1:
         x = x[:, np.newaxis]
@@ -336,10 +256,6 @@ def _as_points(x, dim):
             f"Expected points of shape (n, {dim}). Received: shape={x.shape}."
         )
     return x
-
-
-def _squared_distances(points, modes):
-    return np.sum((points[:, np.newaxis, :] - modes[np.newaxis, :, :]) ** 2, axis=-1)
 
 
 def _check_count(arg_name, value):

@@ -2,6 +2,7 @@
 
 import math
 
+import keras
 import numpy as np
 
 
@@ -64,3 +65,72 @@ def check_interval(name, value, examples=""):
             f"Expected a pair (low, high) with low < high{examples}."
         )
     return low, high
+
+
+# Layers that only move values around: the activation before them is the output's.
+_SHAPE_ONLY_LAYERS = ("Reshape", "Flatten", "Permute", "Identity", "Dropout", "InputLayer")
+_ACTIVATION_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+_PROBABILITY_ACTIVATIONS = ("sigmoid", "softmax", "hard_sigmoid", "log_softmax")
+
+
+def output_activation(model):
+    """The activation that produces `model`'s output, and the layer applying it.
+
+    Read from the last layer of a functional or `Sequential` model, looking
+    through layers that only reshape (`Reshape`, `Flatten`, `Dropout`, ...)
+    and into a nested model. Subclassed models, whose layer order says
+    nothing about their output, give `(None, None)`.
+
+    Args:
+        model: A `keras.Model`.
+
+    Returns:
+        `(activation_name, layer)`, e.g. `("sigmoid", <Dense>)`;
+        `("linear", layer)` for a layer without one; `(None, None)` when
+        unknown.
+    """
+    if not getattr(model, "outputs", None) or len(model.outputs) != 1:
+        return None, None
+    for layer in reversed(model.layers):
+        if isinstance(layer, keras.Model):
+            return output_activation(layer)
+        if type(layer).__name__ == "Softmax":
+            return "softmax", layer
+        activation = getattr(layer, "activation", None)
+        if activation is not None:
+            return getattr(activation, "__name__", None), layer
+        if type(layer).__name__ not in _SHAPE_ONLY_LAYERS:
+            return "linear", layer
+    return None, None
+
+
+def output_range(model):
+    """The range of a bounded output activation (sigmoid, tanh), else `None`.
+
+    Args:
+        model: A `keras.Model` (a generator).
+
+    Returns:
+        `((low, high), activation_name)`, or `(None, activation_name)`.
+    """
+    name, _ = output_activation(model)
+    return _ACTIVATION_RANGES.get(name), name
+
+
+def check_returns_logits(discriminator):
+    """Raises a ValueError if `discriminator`'s output layer applies a sigmoid or softmax.
+
+    `keras_gan`'s games take the discriminator's raw outputs (logits) and
+    apply the sigmoid themselves; probabilities taken for logits train
+    silently and wrongly.
+
+    Args:
+        discriminator: A `keras.Model`.
+    """
+    name, layer = output_activation(discriminator)
+    if name in _PROBABILITY_ACTIVATIONS:
+        raise ValueError(
+            "The discriminator must return logits, not probabilities. Received: a "
+            f"discriminator whose output layer {layer.name!r} applies {name}. Expected a "
+            "linear output, e.g. `Dense(1)`: the games apply the sigmoid themselves."
+        )

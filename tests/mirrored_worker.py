@@ -58,7 +58,11 @@ def fit_history(strategy):
 
 
 def step_differences(strategy, k, optimizer=_keras_sgd, global_batch=16, steps=2):
-    """Max |weight difference| after each step on `strategy` against one device."""
+    """Max |weight difference| after each step on `strategy` against one device.
+
+    Also the largest |weight| of the one-device run after each step (`scale`),
+    for tolerances in float32 ulps, and how far the first step moved it.
+    """
     batches = tf.data.Dataset.from_tensor_slices(_DATA[: steps * global_batch]).batch(global_batch)
     runs = []
     for run_strategy in (strategy, tf.distribute.get_strategy()):
@@ -79,6 +83,8 @@ def step_differences(strategy, k, optimizer=_keras_sgd, global_batch=16, steps=2
             max(float(np.abs(a - b).max()) for a, b in zip(*pair))
             for pair in zip(distributed, single)
         ],
+        "scale": [max(float(np.abs(w).max()) for w in weights) for weights in single],
+        "dtypes": sorted({str(w.dtype) for weights in distributed + single for w in weights}),
         "moved": max(float(np.abs(a - b).max()) for a, b in zip(initial, single[0])),
     }
 

@@ -3,6 +3,11 @@
 Launcher-level mistakes (flags, exit codes, no traceback) are in test_launchers.py.
 """
 
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -181,3 +186,189 @@ class TestModels:
         with pytest.raises(ValueError, match="gan.keras is truncated or corrupt") as error:
             checkpoints.load_checkpoint(path)
         _one_line(error)
+
+
+# ---------------------------------------------------------------- bad batches through `fit`
+
+
+def _range_gan(activation="sigmoid", k=1, steps_per_execution=1, shape=(2,)):
+    generator = keras_gan.models.mlp_generator(
+        3, shape, hidden_units=(8,), output_activation=activation, seed=0
+    )
+    discriminator = keras_gan.models.mlp_discriminator(shape, hidden_units=(8,), seed=1)
+    gan = keras_gan.GAN(generator, discriminator, discriminator_steps=k, seed=0)
+    gan.compile(
+        d_optimizer=keras.optimizers.SGD(0.1, momentum=0.5),
+        g_optimizer=keras.optimizers.SGD(0.1, momentum=0.5),
+        steps_per_execution=steps_per_execution,
+    )
+    return gan
+
+
+def _state(gan):
+    variables = gan.weights + gan.d_optimizer.variables + gan.g_optimizer.variables
+    return [keras.ops.convert_to_numpy(v) for v in variables]
+
+
+_UNIT = np.random.default_rng(0).uniform(size=(64, 2)).astype("float32")
+
+
+class TestBadBatches:
+    @pytest.mark.parametrize("steps_per_execution", [1, 10])
+    @pytest.mark.parametrize("value, count", [(np.nan, "1 NaN and 0 Inf"), (-np.inf, "0 NaN and 1 Inf")])
+    def test_a_non_finite_batch_stops_training_before_it_updates(self, steps_per_execution, value, count):
+        data = _UNIT.copy()
+        data[29, 1] = value  # In batch 4 of 8.
+        gan = _range_gan(steps_per_execution=steps_per_execution)
+        with pytest.raises(keras_gan.callbacks.BadBatchError, match=f"batch 4 of epoch 1. Received: {count}") as error:
+            gan.fit(data, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        assert (error.value.epoch, error.value.batch) == (0, 3)
+        assert "updated any weight" in _one_line(error)
+        # Exactly the state of a run on the three batches before it, later steps included.
+        reference = _range_gan(steps_per_execution=steps_per_execution)
+        reference.fit(data[:24], batch_size=8, shuffle=False, verbose=0)
+        for expected, actual in zip(_state(reference), _state(gan)):
+            np.testing.assert_array_equal(actual, expected)
+        assert int(gan.d_optimizer.iterations) == 3
+        assert np.isfinite(gan.generate(16, seed=0)).all()
+
+    def test_a_loss_watching_callback_still_sees_the_batch(self):
+        data = _UNIT.copy()
+        data[0, 0] = np.nan
+        seen = []
+        watcher = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(logs["d_loss"]))
+        with pytest.raises(keras_gan.callbacks.BadBatchError):
+            _range_gan().fit(data, batch_size=8, shuffle=False, callbacks=[watcher], verbose=0)
+        assert seen == []  # The DataGuard runs first and stops `fit`.
+        with pytest.raises(NonFiniteLossError, match="d_loss=nan at epoch 1, batch 1"):
+            _range_gan().fit(data, batch_size=8, shuffle=False, callbacks=[NonFiniteGuard()], verbose=0)
+
+    @pytest.mark.parametrize(
+        "activation, scale, expected",
+        [
+            ("sigmoid", lambda x: 255 * x, r"far outside.*applies sigmoid \(range \[0, 1\]\).*`x / 255`"),
+            ("tanh", lambda x: 255 * x, r"far outside.*applies tanh \(range \[-1, 1\]\).*`x / 127.5 - 1`"),
+            ("tanh", lambda x: x, r"only the upper half.*applies tanh.*`x \* 2 - 1`"),
+            ("sigmoid", lambda x: 2 * x - 1, r"far below.*applies sigmoid.*`\(x \+ 1\) / 2`"),
+        ],
+        ids=["pixels_for_sigmoid", "pixels_for_tanh", "unit_for_tanh", "symmetric_for_sigmoid"],
+    )
+    def test_data_out_of_the_generators_range_fails_at_the_first_batch(self, activation, scale, expected):
+        gan = _range_gan(activation)
+        before = _state(gan)
+        with pytest.raises(keras_gan.callbacks.BadBatchError, match=expected) as error:
+            gan.fit(scale(_UNIT), batch_size=8, verbose=0)
+        assert "(batch 1 of epoch 1)" in _one_line(error)
+        for old, new in zip(before, _state(gan)):
+            np.testing.assert_array_equal(old, new)
+
+    def test_data_in_range_and_unbounded_generators_are_not_checked(self):
+        _range_gan("tanh").fit(2 * _UNIT - 1, batch_size=8, verbose=0)
+        _range_gan("linear").fit(255 * _UNIT, batch_size=8, verbose=0)
+
+    @pytest.mark.parametrize("as_dataset", [False, True], ids=["arrays", "dataset"])
+    def test_a_last_partial_batch_not_divisible_by_k_is_left_out_with_a_warning(self, as_dataset):
+        data = _UNIT[:61]  # Batches of 20: 20, 20, 20 and 1.
+        if as_dataset:
+            data = tf.data.Dataset.from_tensor_slices(data).batch(20)
+        gan = _range_gan(k=2)
+        with pytest.warns(UserWarning, match=r"1 example left out of epoch 1: 1 batch .*discriminator_steps=2"):
+            gan.fit(data, batch_size=None if as_dataset else 20, epochs=2, shuffle=False, verbose=0)
+        assert int(gan.g_optimizer.iterations) == 6 and int(gan.d_optimizer.iterations) == 12
+
+    def test_a_first_batch_not_divisible_by_k_is_an_error(self):
+        dataset = tf.data.Dataset.from_tensor_slices(_UNIT[:30]).batch(10)
+        gan = _range_gan(k=3)
+        with pytest.raises(ValueError, match=r"Received: a batch of 10 with discriminator_steps=3") as error:
+            gan.fit(dataset, verbose=0)
+        _one_line(error)
+        assert int(gan.d_optimizer.iterations) == 0
+
+    @pytest.mark.parametrize("method", ["fit", "evaluate"])
+    def test_empty_data_is_an_error(self, method):
+        empty = tf.data.Dataset.from_tensor_slices(np.zeros((0, 2), "float32")).batch(4)
+        expected = {"fit": "The training data is empty", "evaluate": "The evaluation data is empty"}[method]
+        with pytest.raises(ValueError, match=expected) as error:
+            getattr(_range_gan(), method)(empty, verbose=0)
+        _one_line(error)
+
+    def test_evaluation_data_with_nan(self):
+        data = _UNIT.copy()
+        data[12] = np.nan
+        with pytest.raises(keras_gan.callbacks.BadBatchError, match="batch 2 of the evaluation data") as error:
+            _range_gan().evaluate(data, batch_size=8, verbose=0)
+        _one_line(error)
+        with pytest.raises(keras_gan.callbacks.BadBatchError, match="batch 2 of the evaluation data"):
+            _range_gan().fit(_UNIT, batch_size=8, validation_data=data, verbose=0)
+
+
+class TestDiscriminatorOutput:
+    @pytest.mark.parametrize(
+        "head",
+        [
+            lambda: [keras.layers.Dense(1, activation="sigmoid", name="probability")],
+            lambda: [keras.layers.Dense(1, name="probability"), keras.layers.Activation("sigmoid")],
+            lambda: [keras.layers.Dense(2, name="probability"), keras.layers.Softmax()],
+        ],
+        ids=["dense_sigmoid", "activation_layer", "softmax_layer"],
+    )
+    def test_a_probability_output_is_refused_at_construction(self, head):
+        discriminator = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4), *head()])
+        with pytest.raises(ValueError, match="must return logits, not probabilities. Received:") as error:
+            keras_gan.GAN(_models()[0], discriminator)
+        assert "Expected a linear output" in _one_line(error)
+
+    def test_a_nested_functional_model_is_inspected(self):
+        inner = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+        inputs = keras.Input((2,))
+        with pytest.raises(ValueError, match="applies sigmoid"):
+            keras_gan.GAN(_models()[0], keras.Model(inputs, inner(inputs)))
+
+
+_MIRRORED_SCRIPT = """
+import json, sys
+import numpy as np
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras, keras_gan
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+
+def build():
+    with strategy.scope():
+        generator = keras_gan.models.mlp_generator(3, (4,), hidden_units=(8,), seed=1)
+        discriminator = keras_gan.models.mlp_discriminator((4,), hidden_units=(8,), seed=2)
+        gan = keras_gan.GAN(generator, discriminator, seed=0, r1_weight=1.0, discriminator_steps=2)
+        gan.compile(d_optimizer=keras.optimizers.SGD(0.1, momentum=0.5), g_optimizer="sgd")
+    return gan
+
+data = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+data[40, 2] = np.nan  # Batch 3 of 4, in the second replica's half.
+reference = build()
+reference.fit(tf.data.Dataset.from_tensor_slices(data[:32]).batch(16), verbose=0)
+gan = build()
+try:
+    gan.fit(tf.data.Dataset.from_tensor_slices(data).batch(16), verbose=0)
+    message = None
+except keras_gan.callbacks.BadBatchError as error:
+    message = str(error)
+same = all(np.array_equal(a, b) for a, b in zip(reference.get_weights(), gan.get_weights()))
+print(json.dumps({"message": message, "same": same}))
+"""
+
+
+class TestUnderAStrategy:
+    def test_a_nan_in_one_replicas_shard_stops_every_replica_before_the_update(self):
+        result = subprocess.run(
+            [sys.executable, "-c", _MIRRORED_SCRIPT],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        outcome = json.loads(result.stdout.strip().splitlines()[-1])
+        assert outcome["message"].startswith("Real examples contain NaN or Inf: batch 3 of epoch 1.")
+        assert "a batch of 16 examples" in outcome["message"]
+        assert outcome["same"]

@@ -2,7 +2,11 @@
 
 import gzip
 import os
+import socket
 import struct
+import subprocess
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -215,17 +219,19 @@ class TestTfdsSource:
             ("cifar10", (32, 32, 3), ["train[0:40000]", "train[40000:50000]", "test"]),
         ],
     )
-    def test_mocked_splits_shapes_and_range(self, recorded_calls, name, shape, expected_splits):
+    def test_mocked_splits_shapes_and_range(
+        self, recorded_calls, tmp_path, name, shape, expected_splits
+    ):
         with tfds.testing.mock_data(num_examples=4):
             datasets = [
-                data.load(name, split, data_dir="/unused/tfds", download=False)
+                data.load(name, split, data_dir=str(tmp_path), download=False)
                 for split in ("train", "validation", "test", "0:7000")
             ]
             raw = _to_numpy(tfds.load(name, split="train").map(lambda ex: ex["image"]))
             symmetric = _to_numpy(data.load(name, "train", value_range=(-1, 1)))
         assert [call["split"] for call in recorded_calls[:4]] == expected_splits + ["train[0:7000]"]
         for call in recorded_calls[:4]:
-            assert call["data_dir"] == "/unused/tfds" and call["download"] is False
+            assert call["data_dir"] == str(tmp_path) and call["download"] is False
         for dataset in datasets:
             assert dataset.element_spec == tf.TensorSpec(shape, tf.float32)
         images = _to_numpy(datasets[0])
@@ -246,15 +252,60 @@ class TestTfdsSource:
             data.load("mnist", "59000:61000")
 
 
+@pytest.fixture
+def refused_network(monkeypatch):
+    """Sends every HTTP(S) request to a local port that refuses the connection.
+
+    The port is bound but never listens, so `connect` fails at once with
+    ECONNREFUSED, here and on machines with network alike. tfds retries a
+    failed download 10 times with exponential backoff (about 3.5 minutes);
+    one attempt is enough to reach the socket.
+    """
+    from tensorflow_datasets.core.download import downloader
+
+    with socket.socket() as closed_port:
+        closed_port.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{closed_port.getsockname()[1]}"
+        for variable in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+            monkeypatch.setenv(variable, proxy)
+            monkeypatch.setenv(variable.lower(), proxy)
+        for variable in ("NO_PROXY", "no_proxy", "REQUEST_METHOD"):
+            monkeypatch.delenv(variable, raising=False)
+        monkeypatch.setattr(downloader, "MAX_RETRIES", 0)
+        yield proxy
+
+
 class TestOffline:
-    def _assert_one_clear_message(self, error, name):
+    def _assert_one_clear_message(self, error):
         message = str(error)
         assert "\n" not in message
-        assert f"data_dir='/path/to/{name}-idx'" in message
         assert error.__cause__ is None and error.__suppress_context__
+        return message
 
-    def test_download_failure_gives_one_clear_error(self, tmp_path, monkeypatch):
-        # The network failure is simulated so the test holds on machines with network.
+    @pytest.mark.parametrize(
+        "name, local_files",
+        [
+            ("mnist", "pass a local directory of IDX files"),
+            ("cifar10", "data_batch_1.bin ... data_batch_5.bin and test_batch.bin"),
+        ],
+    )
+    def test_real_tfds_path_up_to_the_refused_download(
+        self, refused_network, tmp_path, name, local_files
+    ):
+        # No mock: keras_gan.data.load -> tfds.load -> the download manager ->
+        # requests -> a socket. A module missing inside tfds (importlib_resources
+        # once) fails here with ModuleNotFoundError instead of this error.
+        started = time.monotonic()
+        with pytest.raises(data.DatasetUnavailableError) as info:
+            data.load(name, "train", data_dir=str(tmp_path), download=True)
+        elapsed = time.monotonic() - started
+        message = self._assert_one_clear_message(info.value)
+        assert message.startswith(f"Could not load {name!r} (split 'train[0:")
+        assert "the tensorflow_datasets download failed with ConnectionRefusedError" in message
+        assert local_files in message and "data_dir" in message
+        assert elapsed < 60, f"the refused download took {elapsed:.0f} s: tfds retried"
+
+    def test_simulated_download_failure_on_any_machine(self, tmp_path, monkeypatch):
         def no_network(self, *args, **kwargs):
             raise ConnectionError("[Errno -3] Temporary failure in name resolution")
 
@@ -262,13 +313,25 @@ class TestOffline:
         with pytest.raises(data.DatasetUnavailableError, match="ConnectionError") as info:
             data.load("mnist", data_dir=str(tmp_path), download=True)
         assert isinstance(info.value, RuntimeError)
-        self._assert_one_clear_message(info.value, "mnist")
+        assert "data_dir='/path/to/mnist-idx'" in self._assert_one_clear_message(info.value)
+
+    def test_a_broken_tfds_install_is_not_reported_as_missing_data(self, tmp_path, monkeypatch):
+        def broken(*args, **kwargs):
+            raise ModuleNotFoundError("No module named 'importlib_resources'")
+
+        monkeypatch.setattr(tfds, "load", broken)
+        with pytest.raises(ModuleNotFoundError, match="importlib_resources"):
+            data.load("mnist", data_dir=str(tmp_path))
 
     def test_no_local_data_without_download(self, tmp_path):
+        # The real tfds path: no prepared copy in data_dir.
         with pytest.raises(data.DatasetUnavailableError) as info:
             data.load("cifar10", "test", data_dir=str(tmp_path), download=False)
-        self._assert_one_clear_message(info.value, "cifar10")
-        assert "idx4" in str(info.value)
+        message = self._assert_one_clear_message(info.value)
+        assert "no prepared copy there and download=False" in message
+        assert "data_dir='/path/to/cifar-10-batches-bin'" in message
+        # CIFAR-10 does not come as IDX files: the hint must not suggest them.
+        assert "idx" not in message.lower()
 
     def test_unknown_name_lists_known_ones(self):
         with pytest.raises(ValueError, match="Expected one of: 'mnist', 'cifar10', 'tfd'"):
@@ -280,7 +343,7 @@ class TestOffline:
             ({"value_range": (0, 255)}, "Expected \\(0, 1\\) or \\(-1, 1\\)"),
             ({"preprocessing": "zca"}, "Expected None or 'gcn'"),
             ({"preprocessing": "gcn", "value_range": (0, 1)}, "unbounded"),
-            ({"preprocessing": "gcn", "gcn_scale": -1.0}, "positive gcn_scale"),
+            ({"preprocessing": "gcn", "gcn_scale": -1.0}, "Received: gcn_scale=-1.0"),
         ],
     )
     def test_bad_preprocessing_arguments(self, mnist_dir, kwargs, message):
@@ -401,8 +464,8 @@ class TestTrainingPipeline:
     @pytest.mark.parametrize(
         "kwargs, message",
         [
-            ({"batch_size": 0}, "positive integer for `batch_size`"),
-            ({"batch_size": 4, "discriminator_steps": 1.5}, "integer for `discriminator_steps`"),
+            ({"batch_size": 0}, "argument `batch_size`. Received: batch_size=0"),
+            ({"batch_size": 4, "discriminator_steps": 1.5}, "Received: discriminator_steps=1.5"),
             ({"batch_size": 11}, "fewer than one training step"),
             ({"batch_size": 2, "cache": 1}, "Received: cache=1"),
         ],
@@ -419,3 +482,169 @@ class TestTrainingPipeline:
             data.training_pipeline(self._ids(4).repeat(), batch_size=2)
         with pytest.raises(ValueError, match="Expected a tf.data.Dataset"):
             data.training_pipeline(np.zeros((4, 2)), batch_size=2)
+
+
+class TestDataDir:
+    @pytest.fixture
+    def tfds_calls(self, monkeypatch):
+        calls = []
+        monkeypatch.setattr(tfds, "load", lambda *args, **kwargs: calls.append(kwargs))
+        return calls
+
+    @pytest.mark.parametrize("name", data.DATASETS)
+    def test_missing_directory_is_not_found_not_a_download(self, tmp_path, tfds_calls, name):
+        missing = tmp_path / "mistyped"
+        with pytest.raises(ValueError) as info:
+            data.load(name, "0:10", data_dir=str(missing))
+        message = str(info.value)
+        assert message.startswith(
+            f"Could not load {name!r}: directory not found. Received: data_dir='{missing}'. "
+            "Expected an existing directory."
+        )
+        assert data.dataset_spec(name).offline_hint in message
+        assert tfds_calls == [] and not missing.exists()
+
+    def test_a_file_is_not_a_directory(self, tmp_path, tfds_calls):
+        path = tmp_path / "images-idx3-ubyte.gz"
+        path.write_bytes(b"")
+        with pytest.raises(ValueError, match="Could not load 'mnist': not a directory"):
+            data.load("mnist", "0:10", data_dir=str(path))
+        assert tfds_calls == []
+
+    def test_home_directory_is_expanded(self, tmp_path, monkeypatch):
+        _write_idx(tmp_path / "images-idx3-ubyte", np.full((3, 28, 28), 255, np.uint8))
+        monkeypatch.setenv("HOME", str(tmp_path))
+        np.testing.assert_array_equal(data.load_array("mnist", "1:3", data_dir="~"), 1.0)
+
+    def test_launcher_prints_one_error_line_and_exits_1(self, tmp_path):
+        missing = tmp_path / "nonexistent"
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "experiments.mnist",
+                f"--data_dir={missing}",
+                f"--output_dir={tmp_path / 'run'}",
+            ],
+            cwd=_REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 1, result.stderr[-2000:]
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert errors == [result.stderr.rstrip().splitlines()[-1]]
+        assert errors[0].startswith(
+            f"error: Could not load 'mnist': directory not found. Received: data_dir='{missing}'."
+        )
+        assert "Traceback" not in result.stderr and not missing.exists()
+
+
+def _write_cifar_batch(path, images, labels):
+    """Writes CIFAR-10 binary records: a label byte, then the R, G and B planes."""
+    planes = np.asarray(images, np.uint8).transpose(0, 3, 1, 2).reshape(len(images), -1)
+    records = np.concatenate([np.asarray(labels, np.uint8)[:, None], planes], axis=1)
+    path.write_bytes(records.tobytes())
+
+
+class TestCifar10Binary:
+    @pytest.fixture
+    def batches(self, tmp_path):
+        """Five 3-image training batches and a 2-image test batch in cifar-10-batches-bin/."""
+        directory = tmp_path / "cifar-10-batches-bin"
+        directory.mkdir()
+        rng = np.random.default_rng(0)
+        train = rng.integers(0, 256, (15, 32, 32, 3), dtype=np.uint8)
+        test = rng.integers(0, 256, (2, 32, 32, 3), dtype=np.uint8)
+        # Written out of order: the reader orders batches by number, not by name.
+        for number in (3, 1, 5, 2, 4):
+            part = slice(3 * (number - 1), 3 * number)
+            _write_cifar_batch(directory / f"data_batch_{number}.bin", train[part], [number] * 3)
+        _write_cifar_batch(directory / "test_batch.bin", test, [0, 1])
+        return directory, train, test
+
+    def test_ranges_and_test_split(self, batches):
+        directory, train, test = batches
+        got = data.load_array("cifar10", "2:11", data_dir=str(directory))
+        np.testing.assert_array_equal(got, train[2:11] / np.float32(255))
+        got = data.load_array("cifar10", "test", data_dir=str(directory), value_range=(-1, 1))
+        np.testing.assert_allclose(got, test / 127.5 - 1.0, atol=1e-6)
+
+    def test_parent_of_the_unpacked_directory_works_too(self, batches):
+        directory, train, _ = batches
+        got = data.load_array("cifar10", ":4", data_dir=str(directory.parent))
+        np.testing.assert_array_equal(got, train[:4] / np.float32(255))
+
+    def test_planes_are_red_green_blue(self, tmp_path):
+        image = np.zeros((1, 32, 32, 3), np.uint8)
+        image[0, 0, 1] = (10, 20, 30)
+        _write_cifar_batch(tmp_path / "test_batch.bin", image, [7])
+        images, labels = data.cifar10_binary.read_batch(str(tmp_path / "test_batch.bin"))
+        assert images.shape == (1, 32, 32, 3) and labels.tolist() == [7]
+        assert images[0, 0, 1].tolist() == [10, 20, 30] and images.sum() == 60
+
+    def test_named_training_splits_need_the_official_sizes(self, batches):
+        directory, _, _ = batches
+        message = r"Split range 0:40000 does not fit the cifar10 train part in .*holds 15 images"
+        with pytest.raises(ValueError, match=message):
+            data.load("cifar10", "train", data_dir=str(directory))
+
+    def test_missing_part(self, batches):
+        directory, _, _ = batches
+        (directory / "test_batch.bin").unlink()
+        with pytest.raises(data.DatasetUnavailableError, match="No test part of cifar10 in"):
+            data.load("cifar10", "test", data_dir=str(directory))
+
+    def test_truncated_file(self, tmp_path):
+        (tmp_path / "test_batch.bin").write_bytes(bytes(3073 + 5))
+        with pytest.raises(ValueError, match="truncated or not a CIFAR-10 binary file"):
+            data.load("cifar10", "test", data_dir=str(tmp_path))
+
+
+class TestRegistry:
+    def test_every_dataset_has_one_complete_entry(self):
+        assert data.DATASETS == ("mnist", "cifar10", "tfd")
+        for name in data.DATASETS:
+            spec = data.dataset_spec(name)
+            assert spec.name == name and set(spec.splits) == set(data.SPLITS)
+            assert len(spec.image_shape) == 3 and spec.local_readers and spec.offline_hint
+        assert data.dataset_spec("MNIST") is data.dataset_spec("mnist")
+
+    def test_the_offline_hint_names_files_that_load(self, tmp_path):
+        # The files each hint names, written small, load through that hint's data_dir.
+        mnist = tmp_path / "mnist-idx"
+        mnist.mkdir()
+        assert "images-idx3-ubyte.gz" in data.dataset_spec("mnist").offline_hint
+        _write_idx(mnist / "images-idx3-ubyte.gz", np.zeros((7, 28, 28), np.uint8), compress=True)
+        assert data.load_array("mnist", "0:7", data_dir=str(mnist)).shape == (7, 28, 28, 1)
+
+        cifar = tmp_path / "cifar-10-batches-bin"
+        cifar.mkdir()
+        hint = data.dataset_spec("cifar10").offline_hint
+        assert "cifar-10-batches-bin" in hint and "idx" not in hint.lower()
+        for filename in ("data_batch_1.bin", "data_batch_5.bin", "test_batch.bin"):
+            assert filename in hint
+            _write_cifar_batch(cifar / filename, np.zeros((2, 32, 32, 3), np.uint8), [0, 0])
+        assert data.load_array("cifar10", "test", data_dir=str(cifar)).shape == (2, 32, 32, 3)
+        assert data.load_array("cifar10", "0:4", data_dir=str(cifar)).shape == (4, 32, 32, 3)
+
+    @pytest.mark.parametrize(
+        "kwargs, message",
+        [
+            ({"image_shape": (28, 28)}, "Received: image_shape=\\(28, 28\\)"),
+            ({"splits": {"train": ("train", None, None)}}, "Expected exactly \\['train', "),
+            ({"paper_value_range": (0, 255)}, "Received: paper_value_range=\\(0, 255\\)"),
+        ],
+    )
+    def test_a_bad_entry_fails_at_definition(self, kwargs, message):
+        entry = dict(
+            name="new",
+            image_shape=(8, 8, 1),
+            splits={split: (split, None, None) for split in data.SPLITS},
+            official_sizes={},
+            local_readers=(),
+            local_format="files",
+            offline_hint="Pass data_dir.",
+        )
+        with pytest.raises(ValueError, match=message):
+            data.DatasetSpec(**{**entry, **kwargs})

@@ -6,7 +6,6 @@ test_mirrored.py; multi-worker runs in test_multi_worker.py.
 
 import json
 import os
-import subprocess
 import sys
 import types
 from pathlib import Path
@@ -16,12 +15,12 @@ import pytest
 import tensorflow as tf
 
 import keras_gan
+import processes
 from experiments import config as config_lib
 from experiments import flags as experiment_flags
 from keras_gan import distribute
 
-REPO = Path(__file__).resolve().parents[1]
-MNIST_DIR = REPO.parent / "shared" / "data" / "mnist-8k"
+MNIST_DIR = processes.REPO.parent / "shared" / "data" / "mnist-8k"
 
 
 def _tf_config(task_type="worker", index=0):
@@ -100,8 +99,16 @@ class TestSplitCpu:
         with pytest.raises(ValueError, match="Expected a positive integer"):
             distribute.split_cpu(num_devices)
 
-    def test_one_device_is_a_no_op(self):
-        distribute.split_cpu(1)
+    def test_one_device_is_a_no_op(self, monkeypatch):
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        before = tf.config.get_logical_device_configuration(cpu)
+        calls = []
+        monkeypatch.setattr(
+            tf.config, "set_logical_device_configuration", lambda *args, **kwargs: calls.append(args)
+        )
+        assert distribute.split_cpu(1) is None
+        assert calls == []  # the CPU is left as it is: not even re-split into one device
+        assert tf.config.get_logical_device_configuration(cpu) == before
 
     def test_too_late_is_a_clear_error(self):
         tf.constant(1.0) + 1.0  # TensorFlow's devices are initialised by now.
@@ -122,9 +129,7 @@ class TestMirroredLauncher:
             "--epochs=1", "--parzen_every=0", "--parzen_samples=100", "--verbose=2", "--strategy=mirrored",
             "--logical_cpus=2", f"--output_dir={output}",
         ]
-        env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-        env.pop("TF_CONFIG", None)
-        result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+        result = processes.run(command)
         assert result.returncode == 0, result.stderr[-3000:]
         metrics = json.loads((output / "metrics.json").read_text())
         assert metrics["num_replicas"] == 2 and metrics["epochs"] == 1

@@ -7,10 +7,7 @@ cover the error paths, the launcher and the atomic write.
 """
 
 import json
-import os
 import pathlib
-import subprocess
-import sys
 import textwrap
 
 import keras
@@ -20,8 +17,10 @@ import tensorflow as tf
 
 import export
 import keras_gan
+import processes
 from export import exporter
 from export import verify
+from keras_gan.metrics import parzen
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 MNIST_DIR = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-8k"
@@ -92,6 +91,100 @@ def _noise(batch, latent_dim=100, seed=5):
     return np.random.default_rng(seed).uniform(-3**0.5, 3**0.5, (batch, latent_dim)).astype("float32")
 
 
+# Tolerances of exported generators against the Keras generator, from an error model.
+#
+# float32's unit roundoff: one rounding moves a value by at most this fraction of itself.
+_U = 2.0**-24
+# A layer's fresh error sums hundreds of independent roundings: Gaussian.
+# P(|N(0, 1)| > 7) = 2.6e-12, so over the < 1e6 outputs compared here a correct
+# export fails with probability < 3e-6.
+_SIGMAS = 7.0
+# TF's and LiteRT's float32 logistic are within 8.4u and 4.5u (relative) of the exact
+# sigmoid on [-20, 20] (measured on a grid of 2e6 points); 16u is allowed. Outputs
+# near float32's smallest normal number (2^-126) may be flushed to zero on the way:
+# 2^-124 absolute is allowed.
+_SIGMOID_ERROR, _UNDERFLOW = 16 * _U, 2.0**-124
+
+
+def _error_model(generator, z, mode="none"):
+    """How far one implementation of `generator` may be from exact arithmetic, per output.
+
+    Each Dense layer a = x W + b adds fresh errors, independent roundings, each
+    uniform on its half-step (variance step^2 / 12, or (relative bound * |value|)^2 / 3):
+
+    - float32 arithmetic (all modes): K + 1 roundings of partial sums bounded by
+      |x| |W| + |b|;
+    - `"float16"`: every weight and bias rounded to float16's 11 significant bits
+      (relative error 2^-11; 2^-25 absolute among subnormals);
+    - `"dynamic"` (dynamic-range int8): weights rounded symmetrically per output
+      channel to the step max_k |W_kn| / 127 (LiteRT's int8 scheme), and the layer's
+      input rounded on the fly to 8 bits, a step of at most max |x| / 127 over the
+      batch (bounds per-row and per-tensor, symmetric and asymmetric scales).
+
+    Errors from earlier layers are correlated (they share their sources), so they pass
+    through W at worst fully aligned, sigma_n <= sum_k |W_kn| sigma_k (Cauchy-Schwarz),
+    then through ReLU (slope <= 1; 0 where a is 7 sigma below zero) and through the
+    sigmoid at its largest slope within 7 sigma. Measured on the trained MNIST generator
+    of this module, LiteRT's errors stay below a quarter of the tolerances this gives.
+
+    Returns:
+        `(exact, sigma, fixed)`, float64 arrays of the output's shape: the exact output,
+        the standard deviation of the implementation's error, and a bound on the sigmoid's
+        own error (`_SIGMOID_ERROR * exact + _UNDERFLOW`).
+    """
+    x = np.asarray(z, np.float64)
+    incoming = np.zeros_like(x)  # The standard deviation of x's error.
+    dense = [layer for layer in generator.layers if layer.weights]
+    for i, layer in enumerate(dense):
+        activation = layer.activation.__name__
+        assert isinstance(layer, keras.layers.Dense) and activation in ("relu", "sigmoid"), layer
+        assert (activation == "sigmoid") == (i == len(dense) - 1), "ReLU layers, then a sigmoid"
+        kernel, bias = (np.asarray(w, np.float64) for w in layer.get_weights())
+        pre_activation = x @ kernel + bias
+        bound = np.abs(x) @ np.abs(kernel) + np.abs(bias)
+        fresh = (kernel.shape[0] + 1) * (_U * bound) ** 2 / 3
+        if mode == "float16":
+            fresh = fresh + x**2 @ (((2.0**-11 * kernel) ** 2 + 2.0**-50) / 3)
+            fresh = fresh + ((2.0**-11 * bias) ** 2 + 2.0**-50) / 3
+        elif mode == "dynamic":
+            weight_step = np.abs(kernel).max(axis=0) / 127
+            input_step = np.abs(x).max() / 127
+            fresh = fresh + (x**2).sum(axis=1, keepdims=True) * weight_step**2 / 12
+            fresh = fresh + input_step**2 / 12 * (kernel**2).sum(axis=0)
+        elif mode != "none":
+            raise ValueError(mode)
+        sigma = np.sqrt(fresh + (incoming @ np.abs(kernel)) ** 2)
+        if activation == "relu":
+            incoming = sigma * (pre_activation + _SIGMAS * sigma > 0)
+            x = np.maximum(pre_activation, 0.0)
+    # The sigmoid's largest slope within _SIGMAS sigma of the exact pre-activation.
+    nearest_to_zero = np.clip(0.0, pre_activation - _SIGMAS * sigma, pre_activation + _SIGMAS * sigma)
+    slope = 1 / (1 + np.exp(-nearest_to_zero))
+    slope = slope * (1 - slope)
+    exact = 1 / (1 + np.exp(-pre_activation))
+    shape = (len(x), *generator.output_shape[1:])
+    fixed = _SIGMOID_ERROR * exact + _UNDERFLOW
+    return tuple(a.reshape(shape) for a in (exact, slope * sigma, fixed))
+
+
+def _tolerance(generator, z, *modes):
+    """Per output: how far implementations in `modes` may be apart (their error bounds added)."""
+    tolerance = 0.0
+    for mode in modes:
+        _, sigma, fixed = _error_model(generator, z, mode)
+        tolerance = tolerance + _SIGMAS * sigma + fixed
+    return tolerance
+
+
+def _assert_within(actual, expected, tolerance, message=""):
+    error = np.abs(np.asarray(actual, np.float64) - np.asarray(expected, np.float64))
+    worst = np.unravel_index(np.argmax(error / tolerance), error.shape)
+    assert np.all(error <= tolerance), (
+        f"{message} error {error[worst]:.3g} > tolerance {tolerance[worst]:.3g} at {worst}; "
+        f"{np.mean(error > tolerance):.2%} of outputs outside"
+    )
+
+
 class TestExportedFiles:
     def test_layout_and_report(self, exported, trained_gan_file):
         output_dir, report, _ = exported
@@ -117,15 +210,17 @@ class TestExportedFiles:
 
     def test_report_records_the_checks(self, exported):
         checks = exported[1]["verification"]
+        # What the exporter checked and found; the tests below check the files themselves.
         saved = checks["saved_model"]
         assert saved["signatures"] == ["generate", "sample"]
-        assert saved["max_abs_error"] <= 1e-5
+        assert saved["max_abs_error"] <= saved["tolerance"]
         assert "keras_gan not in sys.modules" in saved["process"]
         assert saved["sample"]["same_seed_max_abs_difference"] == 0.0
         assert saved["sample"]["other_seed_mean_abs_difference"] > 1e-3
         for mode in ("none", "dynamic", "float16"):
-            assert checks["tflite"][mode]["max_abs_error"] <= verify.TFLITE_TOLERANCES[mode]
+            assert checks["tflite"][mode]["max_abs_error"] <= checks["tflite"][mode]["tolerance"]
             assert 1 in checks["tflite"][mode]["batch_sizes"]
+        assert sorted(checks["parzen"]) == ["dynamic", "float16"]
 
 
 class TestSavedModel:
@@ -147,7 +242,8 @@ class TestSavedModel:
         for batch in (1, 7, 100):
             z = _noise(batch)
             images = generate(z=tf.constant(z))["images"].numpy()
-            np.testing.assert_allclose(images, generator(z).numpy(), atol=1e-5, rtol=0)
+            # Two float32 evaluations of the same network (a graph and eager Keras).
+            _assert_within(images, generator(z).numpy(), _tolerance(generator, z, "none", "none"), batch)
 
     def test_sample_is_reproducible_and_uses_the_prior(self, exported):
         sample = tf.saved_model.load(str(exported[0] / "saved_model")).signatures["sample"]
@@ -161,8 +257,10 @@ class TestSavedModel:
         np.testing.assert_array_equal(first, again)
         assert np.abs(first - other).mean() > 1e-3
         z = export.stateless_latent("uniform", 16, 100, seed=3).numpy()
+        # 1600 draws of a unit-variance uniform (kurtosis 1.8): the sample std's standard
+        # error is sqrt(0.8 / (4 * 1600)) = 0.011; 0.05 is 4.5 of them.
         assert np.abs(z).max() <= 3**0.5 and abs(z.std() - 1.0) < 0.05
-        np.testing.assert_allclose(first, generator(z).numpy(), atol=1e-5, rtol=0)
+        _assert_within(first, generator(z).numpy(), _tolerance(generator, z, "none", "none"))
         assert draw(1, 3).shape == (1, 28, 28, 1)
 
     def test_sample_rejects_non_positive_count(self, exported):
@@ -182,8 +280,12 @@ class TestSavedModel:
         z = export.stateless_latent(prior, 4000, 10, seed=1).numpy()
         np.testing.assert_array_equal(z, export.stateless_latent(prior, 4000, 10, seed=1).numpy())
         if prior == "spherical":
-            np.testing.assert_allclose(np.linalg.norm(z, axis=1), 1.0, atol=1e-5)
+            # Normalised in float32 and measured in float32: 10 squares and sums, a square
+            # root and a division, twice: within 2 * (10 + 4) u of 1.
+            np.testing.assert_allclose(np.linalg.norm(z, axis=1), 1.0, rtol=0, atol=2 * 14 * _U)
         else:
+            # 40,000 unit-variance draws: standard errors 0.005 (mean), <= 0.0035 (std);
+            # 0.02 is 4 and 5.7 of them.
             assert abs(z.mean()) < 0.02 and abs(z.std() - 1.0) < 0.02
         assert (np.abs(z).max() <= 3**0.5) == (prior != "gaussian")
 
@@ -202,28 +304,48 @@ class TestLiteRT:
         assert "FULLY_CONNECTED" in runner.op_names
         for batch in (1, 100, 1):
             z = _noise(batch, seed=batch)
-            error = np.abs(runner(z) - generator(z).numpy()).max()
-            assert error <= verify.TFLITE_TOLERANCES[mode], (mode, batch, error)
-        if mode == "none":
-            assert error <= 1e-4
+            # The LiteRT variant's error bound plus float32 Keras'.
+            tolerance = _tolerance(generator, z, mode, "none")
+            _assert_within(runner(z), generator(z).numpy(), tolerance, (mode, batch))
 
     def test_quantized_files_are_smaller(self, exported):
         output_dir = exported[0]
         size = {path.name: path.stat().st_size for path in output_dir.glob("*.tflite")}
+        # The 2.5M weights take 1 byte instead of 4 (int8) or 2 (float16); biases, scales
+        # and the graph add under 5% of the float32 file.
         assert size["generator_dynamic.tflite"] < 0.3 * size["generator.tflite"]
         assert size["generator_float16.tflite"] < 0.6 * size["generator.tflite"]
 
-    def test_int8_parzen_log_likelihood_is_within_two_nats(self, exported):
-        gaps = exported[1]["verification"]["parzen"]
-        for mode in ("dynamic", "float16"):
-            gap = gaps[mode]
-            assert np.isfinite(gap["reference"]["mean"]) and np.isfinite(gap["candidate"]["mean"])
-            assert gap["difference_nats"] == pytest.approx(
-                abs(gap["candidate"]["mean"] - gap["reference"]["mean"])
-            )
-            assert gap["difference_nats"] < 2.0, gap
-        dynamic = gaps["dynamic"]
-        reference, candidate = dynamic["reference"]["mean"], dynamic["candidate"]["mean"]
+    def test_int8_outputs_are_the_float_model_within_the_quantization_error(self, exported, mnist):
+        output_dir, _, generator = exported
+        int8 = export.LiteRTGenerator(output_dir / "generator_dynamic.tflite")
+        z = _noise(500, seed=11)
+        expected = generator(z).numpy()
+        # The int8 weights' and inputs' rounding (dynamic-range quantization), plus float32 Keras'.
+        tolerance = _tolerance(generator, z, "dynamic", "none")
+        _assert_within(int8(z), expected, tolerance, "int8")
+        # The model is not loose: another generator (same architecture, other seed) falls
+        # outside it at most outputs, and the float32 file gets a far smaller tolerance.
+        other = keras_gan.models.mnist_generator(data_mean=mnist[:7000].mean(0), seed=42)
+        outside = float(np.mean(np.abs(other(z).numpy() - expected) > tolerance))
+        assert outside > 0.5, outside
+        float32_tolerance = _tolerance(generator, z, "none", "none")
+        assert float(np.median(float32_tolerance / tolerance)) < 1e-2
+
+    def test_parzen_report_is_reproduced_independently(self, exported, mnist):
+        # The exporter's Parzen comparison (noise from the prior with seed + 1 = 1), recomputed
+        # with keras_gan.metrics.parzen on the files' samples: same samples, same computation.
+        output_dir, report, _ = exported
+        gaps = report["verification"]["parzen"]
+        z = np.asarray(keras_gan.priors.get("uniform")((2000, 100), seed=1), np.float32)
+        validation, test = mnist[7000:7500], mnist[7500:8000]
+        for name, mode in (("generator.tflite", "reference"), ("generator_dynamic.tflite", "candidate")):
+            samples = export.LiteRTGenerator(output_dir / name)(z)
+            result = parzen.evaluate(samples, test, validation=validation)
+            assert gaps["dynamic"][mode] == {
+                "mean": result.mean, "stderr": result.stderr, "sigma": result.sigma
+            }, mode
+        reference, candidate = gaps["dynamic"]["reference"]["mean"], gaps["dynamic"]["candidate"]["mean"]
         print(f"Parzen: float32 {reference:.3f} nats, int8 {candidate:.3f} nats")
 
     def test_quantization_error_tolerance_rejects_another_model(self, exported, mnist):
@@ -275,7 +397,8 @@ class TestSources:
             "gan", "spherical", 4, (3, 2)
         )
         z = _noise(5, latent_dim=4)
-        np.testing.assert_allclose(source.generator(z), gan.ema_generator(z), atol=1e-6)
+        # The same layers with the same weights, called eagerly in one process: the same bits.
+        np.testing.assert_array_equal(source.generator(z), gan.ema_generator(z))
         assert np.abs(source.generator(z) - gan.generator(z)).max() > 1e-3
 
     def test_custom_prior_gets_generate_only(self, tmp_path):
@@ -363,10 +486,8 @@ class TestAtomicWrite:
 
 
 def _run(args, cwd):
-    environment = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run(
-        [sys.executable, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=600
-    )
+    """Runs this Python with `args` in `cwd`, within the tests' deadline."""
+    return processes.run_python(*args, cwd=cwd)
 
 
 # Runs the launcher's flag parser and main in one process for several argv:

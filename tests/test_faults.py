@@ -6,9 +6,7 @@ import os
 import random
 import shutil
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import keras
@@ -17,20 +15,31 @@ import pytest
 import tensorflow as tf
 
 import keras_gan
+import processes
 from experiments import config as config_lib
 from experiments import train
 from keras_gan import checkpoints
 from keras_gan.callbacks.non_finite_guard import NonFiniteGuard
 from keras_gan.callbacks.non_finite_guard import NonFiniteLossError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = processes.REPO
 STEPS = 4  # steps per epoch of the in-process runs: 32 examples, batches of 8
 
 
-def _environment():
-    env = dict(os.environ, PYTHONPATH=str(REPO), TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-    env.pop("TF_CONFIG", None)
-    return env
+def _from_environment(name, default, kind):
+    """`kind(os.environ[name])`, or `default` when it is unset."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"Invalid {name}. Received: {value!r}. Expected a {kind.__name__}.") from None
+
+
+# Picks the kill point of the kill-and-resume test; the test prints it, and
+# KERAS_GAN_TEST_SEED=<that seed> replays the same kill.
+SEED = _from_environment("KERAS_GAN_TEST_SEED", 0, int)
 
 
 def _toy_command(output_dir, *flags):
@@ -54,6 +63,12 @@ def _data(poison=None):
     return dataset.batch(8)
 
 
+def _shuffled_data():
+    """`_data()` through the launchers' pipeline: a new order every epoch."""
+    x = np.random.default_rng(0).normal(size=(STEPS * 8, 2)).astype("float32")
+    return keras_gan.data.training_pipeline(tf.data.Dataset.from_tensor_slices(x), 8, seed=0)
+
+
 def _iterations(optimizer):
     return int(keras.ops.convert_to_numpy(optimizer.iterations.value))
 
@@ -67,13 +82,35 @@ def _history_epochs(path):
         return [int(row["epoch"]) for row in csv.DictReader(file)]
 
 
-def _wait_for(path, process, timeout):
-    """Waits until `path` exists while `process` runs; returns the monotonic time it appeared."""
-    deadline = time.monotonic() + timeout
-    while not path.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert path.exists(), f"{path.name} never appeared (exit code {process.poll()})"
-    return time.monotonic()
+def _values(variables):
+    """`[(path, array)]` in order: paths repeat across the generator, discriminator and EMA copy."""
+    return [(variable.path, keras.ops.convert_to_numpy(variable.value)) for variable in variables]
+
+
+def _optimizer_values(optimizer):
+    """`_values` of the optimizer's state, without the optimizer's name ("adam_4/...")."""
+    return [(path.split("/", 1)[-1], value) for path, value in _values(optimizer.variables)]
+
+
+def _assert_same_values(got, expected, message):
+    """Bitwise equality of two `_values` lists, the first mismatch named."""
+    assert [path for path, _ in got] == [path for path, _ in expected], message
+    for index, ((path, value), (_, expected_value)) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(value, expected_value, err_msg=f"#{index} {path}: {message}")
+
+
+@pytest.fixture
+def op_determinism():
+    """TensorFlow op determinism for one test: bitwise comparisons of two trainings need it."""
+    from tensorflow.python.framework import config as tf_config  # disable_op_determinism is not public
+
+    was_enabled = tf_config.is_op_determinism_enabled()
+    tf.config.experimental.enable_op_determinism()
+    try:
+        yield
+    finally:
+        if not was_enabled:  # Left on, it would make other tests' unseeded random ops raise.
+            tf_config.disable_op_determinism()
 
 
 @pytest.fixture(scope="module")
@@ -81,58 +118,79 @@ def diverging_launcher(tmp_path_factory):
     """A toy launcher run with an absurd learning rate, started early to overlap other tests."""
     output = tmp_path_factory.mktemp("diverging") / "run"
     command = _toy_command(output, "--learning_rate=1e30", "--num_examples=256", "--batch_size=64", "--epochs=2")
-    process = subprocess.Popen(command, cwd=REPO, env=_environment(), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+    process = processes.start(command)
     try:
-        yield process, output
+        yield process, command, output
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        processes.kill_group(process)
 
 
 class TestKillAndResume:
-    def test_sigkill_mid_run_then_rerun_resumes_and_finishes(self, tmp_path, diverging_launcher):
-        output = tmp_path / "run"
-        epochs = 6
-        # 2048 examples in batches of 64: 32 steps per epoch.
-        command = _toy_command(output, "--num_examples=2048", "--batch_size=64", f"--epochs={epochs}")
-        backups = output / "backup"
-        process = subprocess.Popen(command, cwd=REPO, env=_environment(), stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        try:
-            first_done = _wait_for(backups / "epoch_0001", process, timeout=150)
-            second_done = _wait_for(backups / "epoch_0002", process, timeout=60)
-            # Kill at a random moment of epoch 3 or 4, timed in epochs of this run, so a fast or
-            # slow machine kills mid-run alike.
-            fraction = random.Random(time.time_ns()).uniform(0.0, 2.0)
-            time.sleep(fraction * (second_done - first_done))
-            assert process.poll() is None, f"the run ended before the kill ({fraction:.2f} epochs after epoch 2)"
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        assert not (output / "metrics.json").exists()
-        restored = checkpoints.latest_backup_epoch(backups)
-        assert 2 <= restored < epochs, fraction
+    EPOCHS = 6
+    STEPS_PER_EPOCH = 32  # 2048 examples in batches of 64
+    CALLS = 4  # training-function calls per epoch: 10 + 10 + 10 + 2 steps (steps_per_execution=10)
+    # --deterministic: TF op determinism, so the same command gives bitwise the same weights.
+    FLAGS = ("--num_examples=2048", "--batch_size=64", f"--epochs={EPOCHS}", "--deterministic")
 
-        rerun = subprocess.run(command, cwd=REPO, env=_environment(), capture_output=True, text=True, timeout=180)
-        assert rerun.returncode == 0, rerun.stderr[-3000:]
-        # Resumed after the last backup: at most the interrupted epoch is redone.
+    def test_sigkill_mid_run_then_rerun_resumes_and_finishes(self, tmp_path, diverging_launcher):
+        # The kill point: after 1..4 training calls of an epoch (mid-epoch), or at its end before
+        # its backup (0), in any epoch after the first backup. Seeded, so a failure replays.
+        rng = random.Random(SEED)
+        kill_epoch, kill_calls = rng.randrange(1, self.EPOCHS), rng.randrange(0, self.CALLS + 1)
+        where = "at its end before its backup" if kill_calls == 0 else f"after training call {kill_calls}"
+        replay = f"[replay: KERAS_GAN_TEST_SEED={SEED}; killed in epoch {kill_epoch + 1} {where}]"
+        print(replay)
+        output, reference_output = tmp_path / "run", tmp_path / "reference"
+        command = _toy_command(output, *self.FLAGS)
+        # The same command uninterrupted, alongside: the resumed run must end exactly like it.
+        reference_command = _toy_command(reference_output, *self.FLAGS)
+        reference = processes.start(reference_command)
+        try:
+            killer = REPO / "tests" / "scripts" / "faults_killed_toy.py"
+            killed = processes.run_python(
+                killer, f"--kill_epoch={kill_epoch}", f"--kill_after_calls={kill_calls}", *command[3:]
+            )
+            assert killed.returncode == -signal.SIGKILL, f"{replay} {killed.stderr[-3000:]}"
+            assert not (output / "metrics.json").exists(), replay
+            backups = output / "backup"
+            assert checkpoints.latest_backup_epoch(backups) == kill_epoch, replay
+            # Killed at the end of an epoch, CSVLogger had logged it: the rerun must drop that row.
+            logged = kill_epoch + (kill_calls == 0)
+            assert _history_epochs(output / "history.csv") == list(range(logged)), replay
+
+            rerun = processes.run(command)
+            assert rerun.returncode == 0, f"{replay} {rerun.stderr[-3000:]}"
+            reference_result = processes.finish(reference, reference_command)
+            assert reference_result.returncode == 0, f"{replay} {reference_result.stderr[-3000:]}"
+        finally:
+            processes.kill_group(reference)
+        # Resumed after the last backup: only the interrupted epoch is redone.
         trained = [line for line in rerun.stdout.splitlines() if line.startswith("Epoch ")]
-        assert trained == [f"Epoch {epoch}/{epochs}" for epoch in range(restored + 1, epochs + 1)], trained
-        assert _history_epochs(output / "history.csv") == list(range(epochs))
-        assert json.loads((output / "metrics.json").read_text())["epochs"] == epochs
-        # Both optimizers and the noise generator continued, not restarted.
+        expected = [f"Epoch {epoch}/{self.EPOCHS}" for epoch in range(kill_epoch + 1, self.EPOCHS + 1)]
+        assert trained == expected, replay
+        assert _history_epochs(output / "history.csv") == list(range(self.EPOCHS)), replay
+        assert json.loads((output / "metrics.json").read_text())["epochs"] == self.EPOCHS, replay
         gan = keras.saving.load_model(output / "gan.keras")
-        assert _iterations(gan.d_optimizer) == _iterations(gan.g_optimizer) == epochs * 32
-        state = json.loads((backups / f"epoch_{epochs:04d}" / "state.json").read_text())
-        assert state["random_states"] == [[0, epochs * 32 * 2]]  # two noise draws per step (k = 1)
-        generator = keras.saving.load_model(output / "generator.keras", safe_mode=True)
-        samples = generator.predict(np.random.default_rng(0).normal(size=(64, 16)), verbose=0)
-        assert samples.shape == (64, 2) and np.isfinite(samples).all()
+        # Both optimizers and the noise generator continued, not restarted.
+        steps = self.EPOCHS * self.STEPS_PER_EPOCH
+        assert _iterations(gan.d_optimizer) == _iterations(gan.g_optimizer) == steps, replay
+        last_backup = Path("backup") / f"epoch_{self.EPOCHS:04d}" / "state.json"
+        state = json.loads((output / last_backup).read_text())
+        assert state["random_states"] == [[0, steps * 2]], replay  # two noise draws per step (k = 1)
+
+        # What users care about: the same weights as the run never killed, bit for bit (same
+        # machine, op determinism): generator, discriminator, EMA generator, both optimizers'
+        # state, the noise generator, and every epoch's logged losses.
+        uninterrupted = keras.saving.load_model(reference_output / "gan.keras")
+        _assert_same_values(_values(gan.weights), _values(uninterrupted.weights), replay)
+        for name in ("d_optimizer", "g_optimizer"):
+            _assert_same_values(_optimizer_values(getattr(gan, name)),
+                                _optimizer_values(getattr(uninterrupted, name)), f"{name} {replay}")
+        assert state == json.loads((reference_output / last_backup).read_text()), replay
+        assert (output / "history.csv").read_text() == (reference_output / "history.csv").read_text(), replay
+        digest = [line for line in rerun.stdout.splitlines() if line.startswith("weights_sha256:")]
+        assert digest and digest == [line for line in reference_result.stdout.splitlines()
+                                     if line.startswith("weights_sha256:")], replay
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +204,7 @@ def two_epochs(tmp_path_factory):
             {"weights": [w.numpy() for w in gan.weights], "seed_state": _seed_state(gan)}
         )
     )
-    callbacks = [checkpoints.ModelCheckpoint(root / "checkpoints"), checkpoints.BackupAndRestore(root / "backup"),
+    callbacks = [keras_gan.callbacks.ModelCheckpoint(root / "checkpoints"), keras_gan.callbacks.BackupAndRestore(root / "backup"),
                  record]
     gan.fit(_data(), epochs=2, callbacks=callbacks, verbose=0)
     return root, after
@@ -161,7 +219,7 @@ class TestBackupAndRestore:
     def test_resume_continues_both_optimizers_and_the_noise(self, two_epochs, tmp_path):
         directory = _copy(two_epochs, "backup", tmp_path)
         resumed = _gan(seed=5)  # Other initial weights: all must come from the backup.
-        backup = checkpoints.BackupAndRestore(directory, keep=2)
+        backup = keras_gan.callbacks.BackupAndRestore(directory, keep=2)
         history = resumed.fit(_data(), epochs=3, callbacks=[backup], verbose=0)
         assert backup.restored_epoch == 2
         assert len(history.history["d_loss"]) == 1  # only the third epoch
@@ -175,10 +233,32 @@ class TestBackupAndRestore:
     def test_restores_weights_and_noise_state_exactly(self, two_epochs, tmp_path):
         directory = _copy(two_epochs, "backup", tmp_path)
         resumed = _gan(seed=5)
-        resumed.fit(_data(), epochs=2, callbacks=[checkpoints.BackupAndRestore(directory)], verbose=0)
+        resumed.fit(_data(), epochs=2, callbacks=[keras_gan.callbacks.BackupAndRestore(directory)], verbose=0)
+        assert len(resumed.weights) == len(two_epochs[1][-1]["weights"])
         for got, expected in zip(resumed.weights, two_epochs[1][-1]["weights"]):
             np.testing.assert_array_equal(keras.ops.convert_to_numpy(got.value), expected)
         assert _seed_state(resumed) == two_epochs[1][-1]["seed_state"]
+
+    def test_resume_trains_on_the_data_orders_of_the_uninterrupted_run(self, tmp_path, op_determinism):
+        uninterrupted = _gan()
+        uninterrupted.fit(_shuffled_data(), epochs=3, verbose=0)
+        first = _gan()
+        data = _shuffled_data()
+        first.fit(data, epochs=1, callbacks=[keras_gan.callbacks.BackupAndRestore(tmp_path / "a", dataset=data)], verbose=0)
+        shutil.copytree(tmp_path / "a", tmp_path / "b")
+        resumed = _gan(seed=5)  # Other initial weights: all must come from the backup.
+        data = _shuffled_data()
+        resumed.fit(data, epochs=3, callbacks=[keras_gan.callbacks.BackupAndRestore(tmp_path / "a", dataset=data)], verbose=0)
+        _assert_same_values(_values(resumed.weights), _values(uninterrupted.weights), "weights")
+        for name in ("d_optimizer", "g_optimizer"):
+            _assert_same_values(_optimizer_values(getattr(resumed, name)),
+                                _optimizer_values(getattr(uninterrupted, name)), name)
+        # Without the dataset, epochs 2 and 3 train on the orders of epochs 1 and 2: the
+        # comparison above does see the data order.
+        blind = _gan(seed=5)
+        blind.fit(_shuffled_data(), epochs=3, callbacks=[keras_gan.callbacks.BackupAndRestore(tmp_path / "b")], verbose=0)
+        pairs = zip(_values(blind.weights), _values(uninterrupted.weights))
+        assert any(not np.array_equal(got, expected) for (_, got), (_, expected) in pairs)
 
     def test_damaged_newest_backup_falls_back_to_the_previous_one(self, two_epochs, tmp_path):
         directory = _copy(two_epochs, "backup", tmp_path)
@@ -186,10 +266,12 @@ class TestBackupAndRestore:
         weights.write_bytes(weights.read_bytes()[:200])  # A write cut short.
         (directory / ".partial-999").mkdir()  # What a kill during a save leaves.
         resumed = _gan()
-        backup = checkpoints.BackupAndRestore(directory)
+        backup = keras_gan.callbacks.BackupAndRestore(directory)
         with pytest.warns(UserWarning, match="Skipping the unreadable backup"):
-            resumed.fit(_data(), epochs=2, callbacks=[backup], verbose=0)
+            history = resumed.fit(_data(), epochs=2, callbacks=[backup], verbose=0)
         assert backup.restored_epoch == 1
+        # One epoch trained after the restored one: a fresh start would also end at 2 * STEPS.
+        assert len(history.history["d_loss"]) == 1
         assert _iterations(resumed.d_optimizer) == 2 * STEPS
         assert not (directory / ".partial-999").exists()  # Cleaned by the next save.
 
@@ -198,7 +280,7 @@ class TestBackupAndRestore:
         for name in ("epoch_0001", "epoch_0002"):
             (directory / name / "state.json").write_text("{trunc")
         with pytest.warns(UserWarning), pytest.raises(ValueError, match="No backup in .* loads"):
-            _gan().fit(_data(), epochs=3, callbacks=[checkpoints.BackupAndRestore(directory)], verbose=0)
+            _gan().fit(_data(), epochs=3, callbacks=[keras_gan.callbacks.BackupAndRestore(directory)], verbose=0)
 
     def test_partial_backup_is_invisible(self, two_epochs, tmp_path):
         directory = _copy(two_epochs, "backup", tmp_path)
@@ -206,7 +288,7 @@ class TestBackupAndRestore:
         (directory / ".partial-999" / "state.json").write_text('{"epoch": 9}')
         (directory / "epoch_0003").mkdir()  # Without its files it is no backup.
         assert checkpoints.latest_backup_epoch(directory) == 2
-        backup = checkpoints.BackupAndRestore(directory)
+        backup = keras_gan.callbacks.BackupAndRestore(directory)
         _gan().fit(_data(), epochs=2, callbacks=[backup], verbose=0)
         assert backup.restored_epoch == 2
 
@@ -252,7 +334,7 @@ class TestModelCheckpoint:
         partial = directory / ".partial-999.keras"
         partial.write_bytes(b"half a file")  # The newest file: a save killed midway.
         assert _iterations(checkpoints.load_latest(directory).d_optimizer) == 2 * STEPS
-        callback = checkpoints.ModelCheckpoint(directory)
+        callback = keras_gan.callbacks.ModelCheckpoint(directory)
         callback.set_model(_gan())
         callback.on_epoch_end(2)
         assert sorted(os.listdir(directory)) == ["last.keras", "previous.keras"]
@@ -302,9 +384,10 @@ class TestNonFiniteGuard:
             NonFiniteGuard(monitor="d_loss")
 
     def test_launcher_prints_one_line_and_exits_1(self, diverging_launcher):
-        process, output = diverging_launcher
-        _, stderr = process.communicate(timeout=180)
-        assert process.returncode == 1
+        process, command, output = diverging_launcher
+        result = processes.finish(process, command)
+        stderr = result.stderr
+        assert result.returncode == 1
         assert "Traceback" not in stderr
         last_line = stderr.strip().splitlines()[-1]
         assert last_line.startswith("error: Training diverged: ")

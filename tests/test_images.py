@@ -1,4 +1,5 @@
-"""Tests for keras_gan.images: value mapping, tiling, neighbours, grids, PNGs."""
+"""Tests for keras_gan.images, keras_gan.sample_grids and keras_gan.metrics.nearest_neighbours:
+value mapping, tiling, neighbours, grids, PNGs."""
 
 import gzip
 from pathlib import Path
@@ -12,6 +13,8 @@ from PIL import Image
 import keras_gan
 from keras_gan import distribute
 from keras_gan import images
+from keras_gan import metrics
+from keras_gan import sample_grids
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-8k"
 
@@ -122,12 +125,12 @@ class TestTile:
             images.tile(np.zeros((2, 4, 4, 1), np.uint8), columns=0)
 
 
-class TestNearestNeighbors:
+class TestNearestNeighbours:
     def test_matches_brute_force_on_mnist(self):
         digits = load_mnist(1200)
         candidates, queries = digits[:1000], digits[1000:1040]
         noisy = queries + np.random.default_rng(0).normal(0, 0.3, queries.shape)
-        indices, distances = images.nearest_neighbors(noisy, candidates, chunk_size=128)
+        indices, distances = metrics.nearest_neighbours(noisy, candidates, chunk_size=128)
         expected_indices, expected_distances = brute_force_nearest(noisy, candidates)
         np.testing.assert_array_equal(indices, expected_indices)
         np.testing.assert_allclose(distances, expected_distances, rtol=1e-9)
@@ -135,27 +138,27 @@ class TestNearestNeighbors:
     def test_exact_copies_are_found_across_chunks(self):
         candidates = load_mnist(500)
         picks = np.array([0, 127, 128, 499])
-        indices, distances = images.nearest_neighbors(candidates[picks], candidates, chunk_size=128)
+        indices, distances = metrics.nearest_neighbours(candidates[picks], candidates, chunk_size=128)
         np.testing.assert_array_equal(indices, picks)
         np.testing.assert_allclose(distances, 0.0, atol=1e-5)
 
     def test_ties_go_to_the_lowest_index(self):
         candidates = np.array([[1.0], [3.0], [1.0]])
-        indices, _ = images.nearest_neighbors(np.array([[2.0], [1.0]]), candidates, chunk_size=1)
+        indices, _ = metrics.nearest_neighbours(np.array([[2.0], [1.0]]), candidates, chunk_size=1)
         np.testing.assert_array_equal(indices, [0, 0])
 
     def test_mismatched_features_raise(self):
         with pytest.raises(ValueError, match="queries' features"):
-            images.nearest_neighbors(np.zeros((2, 4)), np.zeros((3, 5)))
+            metrics.nearest_neighbours(np.zeros((2, 4)), np.zeros((3, 5)))
 
 
 class TestSampleGrid:
     def test_neighbor_column_is_the_nearest_training_example(self):
         gan = small_gan()
         training = load_mnist(600)
-        grid = images.sample_grid(gan, 12, training_data=training, seed=3, columns=4)
+        grid = sample_grids.sample_grid(gan, 12, training_data=training, seed=3, columns=4)
         assert grid.shape == (3 * 29 + 1, 5 * 29 + 1, 1)
-        samples = images.generate_from_noise(gan, gan.sample_latent(12, seed=3))
+        samples = sample_grids.generate_from_noise(gan, gan.sample_latent(12, seed=3))
         expected, _ = brute_force_nearest(samples[[3, 7, 11]], training)
         for row, index in enumerate(expected):
             tile = grid[1 + row * 29 : 29 + row * 29, 1 + 4 * 29 : 29 + 4 * 29]
@@ -165,18 +168,18 @@ class TestSampleGrid:
 
     def test_same_seed_same_grid_other_seed_other_grid(self):
         gan = small_gan()
-        first = images.sample_grid(gan, 9, seed=1)
-        np.testing.assert_array_equal(first, images.sample_grid(gan, 9, seed=1))
-        assert not np.array_equal(first, images.sample_grid(gan, 9, seed=2))
+        first = sample_grids.sample_grid(gan, 9, seed=1)
+        np.testing.assert_array_equal(first, sample_grids.sample_grid(gan, 9, seed=1))
+        assert not np.array_equal(first, sample_grids.sample_grid(gan, 9, seed=2))
         assert first.shape == (3 * 29 + 1, 3 * 29 + 1, 1)
 
     def test_rgb_tanh_grid_and_uint8_training_data(self):
         gan = small_gan("tanh", image_shape=(32, 32, 3))
         training = np.random.default_rng(0).integers(0, 256, (50, 32, 32, 3), dtype=np.uint8)
-        grid = images.sample_grid(gan, 4, training_data=training, seed=0, columns=2)
+        grid = sample_grids.sample_grid(gan, 4, training_data=training, seed=0, columns=2)
         assert grid.shape == (2 * 33 + 1, 3 * 33 + 1, 3)
         pixels = images.to_uint8(
-            images.generate_from_noise(gan, gan.sample_latent(4, seed=0)), (-1, 1)
+            sample_grids.generate_from_noise(gan, gan.sample_latent(4, seed=0)), (-1, 1)
         )
         expected, _ = brute_force_nearest(pixels[[1, 3]], training)
         np.testing.assert_array_equal(grid[1:33, 67:99], training[expected[0]])
@@ -184,16 +187,16 @@ class TestSampleGrid:
 
     def test_training_data_of_the_wrong_shape_raises(self):
         with pytest.raises(ValueError, match="training_data"):
-            images.sample_grid(small_gan(), 4, training_data=np.zeros((5, 27, 27, 1)))
+            sample_grids.sample_grid(small_gan(), 4, training_data=np.zeros((5, 27, 27, 1)))
 
 
 class TestInterpolationGrid:
     def test_rows_run_between_prior_draws(self):
         gan = small_gan(latent_dim=4)
-        grid = images.interpolation_grid(gan, rows=3, steps=5, seed=7)
+        grid = sample_grids.interpolation_grid(gan, rows=3, steps=5, seed=7)
         assert grid.shape == (3 * 29 + 1, 5 * 29 + 1, 1)
         endpoints = np.asarray(gan.sample_latent(6, seed=7))
-        ends = images.to_uint8(images.generate_from_noise(gan, endpoints), (0, 1))
+        ends = images.to_uint8(sample_grids.generate_from_noise(gan, endpoints), (0, 1))
         for row in range(3):
             top = 1 + row * 29
             np.testing.assert_array_equal(grid[top : top + 28, 1:29], ends[row])
@@ -201,14 +204,15 @@ class TestInterpolationGrid:
 
     def test_midpoint_is_the_generator_at_the_mean_of_the_endpoints(self):
         gan = small_gan(latent_dim=4)
-        grid = images.interpolation_grid(gan, rows=1, steps=3, seed=0)
+        grid = sample_grids.interpolation_grid(gan, rows=1, steps=3, seed=0)
         endpoints = np.asarray(gan.sample_latent(2, seed=0))
-        middle = images.to_uint8(images.generate_from_noise(gan, endpoints.mean(0, keepdims=True)), (0, 1))
+        middle_sample = sample_grids.generate_from_noise(gan, endpoints.mean(0, keepdims=True))
+        middle = images.to_uint8(middle_sample, (0, 1))
         np.testing.assert_array_equal(grid[1:29, 30:58], middle[0])
 
     def test_one_step_raises(self):
         with pytest.raises(ValueError, match="Received: steps=1"):
-            images.interpolation_grid(small_gan(), rows=2, steps=1)
+            sample_grids.interpolation_grid(small_gan(), rows=2, steps=1)
 
 
 class TestSavePng:

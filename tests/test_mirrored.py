@@ -6,33 +6,36 @@ and doing so here would change the devices of every other test.
 """
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import processes
+
 _WORKER = Path(__file__).resolve().parent / "mirrored_worker.py"
-_REPO = _WORKER.parents[1]
 
 
 @pytest.fixture(scope="module")
 def results():
-    environment = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(_REPO), os.environ.get("PYTHONPATH", "")]),
-    }
-    completed = subprocess.run(
-        [sys.executable, str(_WORKER)], capture_output=True, text=True, timeout=600, env=environment
-    )
-    lines = [line for line in completed.stdout.splitlines() if line.startswith("RESULT ")]
-    if completed.returncode or not lines:
-        pytest.fail(
-            f"mirrored_worker.py failed (exit {completed.returncode}):\n{completed.stderr[-3000:]}"
-        )
+    result = processes.run([sys.executable, str(_WORKER)])
+    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+    if result.returncode or not lines:
+        pytest.fail(f"mirrored_worker.py failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
     return json.loads(lines[-1][len("RESULT ") :])
+
+
+def _assert_within_ulps_per_step(steps):
+    """Checks each step's max |weight difference| against the float32 rounding bound."""
+    assert steps["dtypes"] == ["float32"]
+    for step, difference in enumerate(steps["difference"], start=1):
+        # The all-reduce sums the halves' gradients in another order than one device's
+        # reduction, so each step's update may round to the neighbouring float32: at
+        # most 1 ulp of the largest weight per step, carried on by the later steps.
+        bound = step * float(np.spacing(np.float32(max(steps["scale"][:step]))))
+        assert difference <= bound, f"step {step}: max |difference| {difference:.3g} > {bound:.3g}"
+    assert steps["moved"] > 1e-3  # The steps changed the weights: equality is not vacuous.
 
 
 class TestMirroredStrategy:
@@ -53,18 +56,17 @@ class TestMirroredStrategy:
 
     @pytest.mark.parametrize("k", ["1", "2"])
     def test_steps_on_two_replicas_equal_steps_on_one_device(self, results, k):
+        # Weights after step 1 and step 2 of a global batch of 16, split 8 + 8; the
+        # largest weight is ~0.56, so the bounds are 6e-8 and 1.2e-7.
         steps = results["steps"][k]
-        # Weights after step 1 and step 2 of a global batch of 16, split 8 + 8.
         assert len(steps["difference"]) == 2
-        assert max(steps["difference"]) < 1e-5
-        assert steps["moved"] > 1e-3  # The step changed the weights: equality is not vacuous.
+        _assert_within_ulps_per_step(steps)
 
     def test_scheduled_momentum_sgd_on_two_replicas_equals_one_device(self, results):
         # Its fused update must apply to each replica's own copy of the weights.
         steps = results["scheduled_sgd_steps"]
         assert len(steps["difference"]) == 3
-        assert max(steps["difference"]) < 1e-5
-        assert steps["moved"] > 1e-3
+        _assert_within_ulps_per_step(steps)
 
     def test_each_replica_draws_its_own_slice_of_the_global_noise(self, results):
         replicas = np.array(results["noise"]["replicas"])
@@ -72,5 +74,7 @@ class TestMirroredStrategy:
         assert replicas.shape == (2, 5, 3)
         # No two replicas generate from the same noise.
         assert not np.any(np.isclose(replicas[0][:, None, :], replicas[1][None, :, :]).all(axis=-1))
-        # Together they draw exactly what one device draws from the same seed.
+        # Together they draw exactly what one device draws from the same seed. Bitwise,
+        # legitimately: the same counter-based random op, same shape and seed, and no
+        # reduction, so no summation order can differ between the two graphs.
         np.testing.assert_array_equal(replicas.reshape(10, 3), single)

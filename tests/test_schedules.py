@@ -1,50 +1,72 @@
 """Tests for keras_gan.schedules and keras_gan.optimizers: the original code's SGD schedules."""
 
+import math
+
 import keras
 import numpy as np
 import pytest
 
 from keras_gan import optimizers, schedules
 
+# float32's unit roundoff: one rounding moves a value by at most this fraction of itself.
+_U = 2.0**-24
+
 
 def _value(schedule, step):
     return float(keras.ops.convert_to_numpy(schedule(step)))
 
 
+def _decay_rtol(step, decay_factor=1.000004):
+    """Relative float32 error of `lr * exp(-step * log(decay_factor))` against exact arithmetic.
+
+    log(f) and lr are rounded to float32 (u each; log's error scales with the exponent x = step * log f,
+    as does the product's), exp is within 2 ulp (4u), and the final product rounds once (u):
+    u * (2x + 6) in all.
+    """
+    return _U * (2 * step * math.log(decay_factor) + 6)
+
+
 class TestExponentialDecayWithFloor:
     def test_starts_at_the_initial_rate(self):
-        np.testing.assert_allclose(
-            _value(schedules.ExponentialDecayWithFloor(0.1), 0), 0.1, rtol=1e-7
-        )
+        # exp(-0 * c) = 1 exactly, so step 0 gives the float32 initial rate itself.
+        assert _value(schedules.ExponentialDecayWithFloor(0.1), 0) == float(np.float32(0.1))
 
-    @pytest.mark.parametrize("step", [1, 1000, 100_000])
+    @pytest.mark.parametrize("step", [1, 2, 1000, 100_000, 1_000_000, 2_000_000])
     def test_divides_by_1_000004_per_step(self, step):
         expected = 0.1 / 1.000004**step
+        rtol = _decay_rtol(step)
+        # The check resolves one step of decay: a schedule stuck at 0.1 (or one step late) fails it.
+        assert expected * (1.000004 - 1) > 2 * rtol * expected
         np.testing.assert_allclose(
-            _value(schedules.ExponentialDecayWithFloor(0.1), step), expected, rtol=1e-3
+            _value(schedules.ExponentialDecayWithFloor(0.1), step), expected, rtol=rtol, atol=0
         )
 
-    def test_after_a_million_steps_it_is_near_0_1_over_e_to_the_4(self):
-        # 1.000004 ** -1e6 = exp(-4.0) to 1e-5.
-        rate = _value(schedules.ExponentialDecayWithFloor(0.1), 1_000_000)
-        np.testing.assert_allclose(rate, 0.1 / 1.000004**1_000_000, rtol=1e-2)
-
-    def test_after_a_million_steps_it_is_accurate_to_1e_4(self):
-        rate = _value(schedules.ExponentialDecayWithFloor(0.1), 1_000_000)
-        np.testing.assert_allclose(rate, 0.1 / 1.000004**1_000_000, rtol=1e-4)
-
-    @pytest.mark.parametrize("step", [3_000_000, 10_000_000])
-    def test_stops_at_the_floor(self, step):
-        assert _value(schedules.ExponentialDecayWithFloor(0.1), step) == pytest.approx(
-            1e-6, rel=1e-6
+    def test_the_floor_holds_from_the_step_where_the_decay_reaches_it(self):
+        schedule = schedules.ExponentialDecayWithFloor(0.1)
+        # 0.1 / 1.000004**t = 1e-6 at t = ln(1e5) / ln(1.000004) = 2,878,237.4.
+        crossing = math.log(0.1 / 1e-6) / math.log(1.000004)
+        before = int(crossing) - 1000  # 1000 steps of decay above the floor: 0.4% > the rtol.
+        np.testing.assert_allclose(
+            _value(schedule, before), 0.1 / 1.000004**before, rtol=_decay_rtol(before), atol=0
         )
-        assert _value(
-            schedules.ExponentialDecayWithFloor(0.1, 2.0, floor=0.01), step
-        ) == pytest.approx(0.01)
+        assert _value(schedule, before) > float(np.float32(1e-6))
+        # From the crossing on, maximum(rate, floor) returns the float32 floor itself.
+        for step in (int(crossing) + 1000, 3_000_000, 10_000_000):
+            assert _value(schedule, step) == float(np.float32(1e-6)), step
+
+    @pytest.mark.parametrize("step", [7, 100])
+    def test_another_floor_and_factor(self, step):
+        # 0.1 / 2**t falls below 0.01 at t = 3.3: the float32 floor from there on.
+        assert _value(schedules.ExponentialDecayWithFloor(0.1, 2.0, floor=0.01), step) == float(
+            np.float32(0.01)
+        )
 
     def test_floor_zero_keeps_decaying(self):
         schedule = schedules.ExponentialDecayWithFloor(1.0, decay_factor=2.0, floor=0.0)
-        assert [_value(schedule, t) for t in range(4)] == [1.0, 0.5, 0.25, 0.125]
+        for step in (0, 1, 2, 3, 100):
+            np.testing.assert_allclose(
+                _value(schedule, step), 2.0**-step, rtol=_decay_rtol(step, 2.0), atol=0
+            )
 
     @pytest.mark.parametrize(
         "arguments, name",
@@ -60,16 +82,19 @@ class TestExponentialDecayWithFloor:
 
 
 class TestLinearRamp:
+    # initial + fraction * (final - initial) in float32: five roundings (the fraction, the
+    # difference, the product, initial, the sum) of values at most 2 * max(|initial|, |final|).
     @pytest.mark.parametrize(
         "step, expected", [(0, 0.5), (10, 0.5), (15, 0.6), (20, 0.7), (19, 0.68), (1000, 0.7)]
     )
     def test_holds_ramps_and_holds(self, step, expected):
-        assert _value(schedules.LinearRamp(0.5, 0.7, 10, 20), step) == pytest.approx(
-            expected, abs=1e-6
+        np.testing.assert_allclose(
+            _value(schedules.LinearRamp(0.5, 0.7, 10, 20), step), expected, rtol=0, atol=8 * _U * 0.7
         )
 
     def test_can_ramp_down(self):
-        assert _value(schedules.LinearRamp(1.0, 0.0, 0, 4), 1) == pytest.approx(0.75)
+        # 1 + (1/4) * (0 - 1): every value is a short binary fraction, exact in float32.
+        assert _value(schedules.LinearRamp(1.0, 0.0, 0, 4), 1) == 0.75
 
     @pytest.mark.parametrize("start_step, end_step", [(5, 5), (6, 5), (-1, 5)])
     def test_bad_steps_are_value_errors(self, start_step, end_step):
@@ -95,28 +120,52 @@ def _apply(optimizer, gradients=_GRADIENTS, start=(1.0, 1.0)):
     return np.array(trajectory)
 
 
+def _momentum_sgd_atol(steps, scale, input_rtol=0.0):
+    """Worst-case float32 error of `steps` momentum-SGD updates against exact arithmetic.
+
+    `scale` bounds |w|, |v|, |lr * g| along the way; `input_rtol` is the relative error of
+    scheduled rates and momenta beyond their rounding to float32. Each step adds to v's error
+    at most (input_rtol + 5u) * scale (lr and m rounded, m * v, lr * g and their difference
+    rounded), and to w's at most 4u * scale (Nesterov's extra product and sums included) plus
+    v's error times 1 + m <= 2; v's error carries on with m <= 1.
+    """
+    per_velocity = (input_rtol + 5 * _U) * scale
+    return sum(2 * step * per_velocity + 4 * _U * scale for step in range(1, steps + 1))
+
+
+def _hand_computed(rates, momenta, nesterov=False):
+    """The update in float64, and the largest |w|, |v|, |lr * g| it passed through."""
+    variable, velocity, expected, scale = np.array([1.0, 1.0]), np.zeros(2), [], 1.0
+    for gradient, rate, momentum in zip(_GRADIENTS, rates, momenta):
+        velocity = momentum * velocity - rate * gradient
+        if nesterov:
+            variable = variable + momentum * velocity - rate * gradient
+        else:
+            variable = variable + velocity
+        expected.append(variable)
+        scale = max(scale, *np.abs(variable), *np.abs(velocity), *np.abs(rate * gradient))
+    return np.array(expected), scale
+
+
 class TestScheduledMomentumSGD:
     def test_follows_a_hand_computed_momentum_ramp(self):
         # Momentum 0.5 at steps 0 and 1, 0.6 at step 2; the rate halves every step.
         momentum = schedules.LinearRamp(0.5, 0.7, 1, 3)
         rate = schedules.ExponentialDecayWithFloor(0.1, decay_factor=2.0, floor=0.0)
         trajectory = _apply(optimizers.ScheduledMomentumSGD(rate, momentum=momentum))
-        variable, velocity, expected = np.array([1.0, 1.0]), np.zeros(2), []
-        for step, (m, lr) in enumerate([(0.5, 0.1), (0.5, 0.05), (0.6, 0.025)]):
-            velocity = m * velocity - lr * _GRADIENTS[step]
-            variable = variable + velocity
-            expected.append(variable)
-        np.testing.assert_allclose(trajectory, expected, rtol=1e-6)
+        expected, scale = _hand_computed([0.1, 0.05, 0.025], [0.5, 0.5, 0.6])
+        # Inputs' own errors: the decay schedule's (largest at step 2) and the ramp's (8u).
+        atol = _momentum_sgd_atol(3, scale, input_rtol=_decay_rtol(2, 2.0) + 8 * _U)
+        # A momentum frozen at 0.5 would put w off by 0.1 * |v_2| = 7.5e-3 at step 2.
+        assert atol < 7.5e-3 / 100
+        np.testing.assert_allclose(trajectory, expected, rtol=0, atol=atol)
 
     def test_hand_computed_nesterov_update(self):
         momentum = schedules.LinearRamp(0.0, 0.9, 0, 1)  # 0 at step 0, then 0.9.
         trajectory = _apply(optimizers.ScheduledMomentumSGD(0.1, momentum=momentum, nesterov=True))
-        variable, velocity, expected = np.array([1.0, 1.0]), np.zeros(2), []
-        for step, m in enumerate([0.0, 0.9, 0.9]):
-            velocity = m * velocity - 0.1 * _GRADIENTS[step]
-            variable = variable + m * velocity - 0.1 * _GRADIENTS[step]
-            expected.append(variable)
-        np.testing.assert_allclose(trajectory, expected, rtol=1e-6)
+        expected, scale = _hand_computed([0.1] * 3, [0.0, 0.9, 0.9], nesterov=True)
+        atol = _momentum_sgd_atol(3, scale, input_rtol=8 * _U)  # The ramp's 8u.
+        np.testing.assert_allclose(trajectory, expected, rtol=0, atol=atol)
 
     @pytest.mark.parametrize("nesterov", [False, True])
     def test_a_constant_schedule_equals_keras_sgd(self, nesterov):
@@ -125,13 +174,18 @@ class TestScheduledMomentumSGD:
             optimizers.ScheduledMomentumSGD(0.05, momentum=constant, nesterov=nesterov)
         )
         reference = _apply(keras.optimizers.SGD(0.05, momentum=0.6, nesterov=nesterov))
-        np.testing.assert_allclose(scheduled, reference, rtol=1e-6)
+        _, scale = _hand_computed([0.05] * 3, [0.6] * 3, nesterov=nesterov)
+        # A fused kernel against Keras' element-wise ops: each within the bound of exact.
+        atol = 2 * _momentum_sgd_atol(3, scale, input_rtol=8 * _U)
+        np.testing.assert_allclose(scheduled, reference, rtol=0, atol=atol)
 
     def test_a_float_momentum_equals_keras_sgd(self):
+        _, scale = _hand_computed([0.05] * 3, [0.3] * 3)
         np.testing.assert_allclose(
             _apply(optimizers.ScheduledMomentumSGD(0.05, momentum=0.3)),
             _apply(keras.optimizers.SGD(0.05, momentum=0.3)),
-            rtol=1e-6,
+            rtol=0,
+            atol=2 * _momentum_sgd_atol(3, scale),
         )
 
     def test_the_schedule_follows_iterations_inside_a_compiled_fit(self):
@@ -151,7 +205,8 @@ class TestScheduledMomentumSGD:
         for m in [0.0, 0.5, 1.0, 1.0]:
             velocity = m * velocity + 1.0
             weight += velocity
-        np.testing.assert_allclose(model.get_weights()[0].item(), weight, rtol=1e-6)
+        # Momenta, velocities (1, 1.5, 2.5, 3.5) and weights are short binary fractions: exact.
+        assert model.get_weights()[0].item() == weight == 8.5
 
 
 class TestSerialization:

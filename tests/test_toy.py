@@ -1,4 +1,4 @@
-"""Tests for keras_gan.toy: toy distributions and the mode-coverage metric."""
+"""Tests for keras_gan.toy (toy distributions) and their metrics: mode coverage, KS distance."""
 
 import math
 
@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from keras_gan import metrics
 from keras_gan import toy
 
 # 10,000 samples, as in the benchmarks' protocol.
@@ -94,6 +95,14 @@ class TestDistributions:
         expected = -0.5 * ((3.0 - 1.0) / 2.0) ** 2 - math.log(2.0 * math.sqrt(2 * math.pi))
         np.testing.assert_allclose(data.log_prob(np.array([3.0])), [expected])
 
+    def test_log_prob_in_chunks_equals_one_pass(self, monkeypatch):
+        mixture = toy.GaussianMixture(np.random.default_rng(0).normal(size=(50, 2)), std=0.5)
+        x = np.random.default_rng(1).normal(size=(37, 2))
+        whole = mixture.log_prob(x)
+        monkeypatch.setattr(toy, "_LOG_PROB_ENTRIES", 3 * 50 * 2)  # 3 points at a time
+        np.testing.assert_allclose(mixture.log_prob(x), whole, rtol=1e-14)
+        assert mixture.log_prob(np.zeros((0, 2))).shape == (0,)
+
     def test_get_by_name(self):
         assert toy.get("grid").num_modes == 25
         assert toy.get("ring", std=0.05).std == 0.05
@@ -115,7 +124,7 @@ class TestCoverage:
     @pytest.mark.parametrize("make", [toy.ring, toy.grid])
     def test_exact_samples_cover_every_mode(self, make):
         dist = make()
-        result = toy.coverage(dist.sample(NUM_SAMPLES, seed=0), dist)
+        result = metrics.mode_coverage(dist.sample(NUM_SAMPLES, seed=0), dist)
         assert result.modes_covered == result.num_modes == dist.num_modes
         # Binomial standard error ~0.001 at n = 10,000.
         assert abs(result.high_quality_fraction - WITHIN_3_STD_2D) < 0.005
@@ -123,7 +132,7 @@ class TestCoverage:
 
     def test_one_dimensional_exact_samples(self):
         data = toy.gaussian_1d()
-        result = toy.coverage(data.sample(NUM_SAMPLES, seed=0)[:, 0], data)
+        result = metrics.mode_coverage(data.sample(NUM_SAMPLES, seed=0)[:, 0], data)
         assert result.modes_covered == 1
         assert abs(result.high_quality_fraction - 0.9973) < 0.003
 
@@ -131,7 +140,7 @@ class TestCoverage:
         ring = toy.ring()
         rng = np.random.default_rng(0)
         collapsed = ring.modes[3] + ring.std * rng.standard_normal((NUM_SAMPLES, 2))
-        result = toy.coverage(collapsed, ring)
+        result = metrics.mode_coverage(collapsed, ring)
         assert (result.modes_covered, result.num_modes) == (1, 8)
         assert result.samples_per_mode[3] == result.samples_per_mode.sum()
         assert result.high_quality_fraction > 0.98
@@ -139,14 +148,14 @@ class TestCoverage:
     def test_uniform_noise_over_the_box_is_low_quality(self):
         ring = toy.ring()
         noise = np.random.default_rng(0).uniform(-2.5, 2.5, size=(NUM_SAMPLES, 2))
-        result = toy.coverage(noise, ring)
+        result = metrics.mode_coverage(noise, ring)
         # Expected: 8 discs of radius 0.06 over a 5x5 box, about 0.36%.
         assert result.high_quality_fraction < 0.02
 
     def test_samples_between_modes_are_not_high_quality(self):
         ring = toy.ring()
         between = np.repeat([[0.0, 0.0], [2.0, 0.0]], [3, 1], axis=0)
-        result = toy.coverage(between, ring)
+        result = metrics.mode_coverage(between, ring)
         assert result.high_quality_fraction == 0.25
         assert result.modes_covered == 1
 
@@ -157,31 +166,32 @@ class TestCoverage:
         inside = [centre + 0.99 * step * diagonal, centre + [0.0, 0.99 * step]]
         # Each coordinate within 3 std, but the Euclidean distance is 3.5 std.
         outside = [centre + 1.01 * step * diagonal, centre + [2.5 * ring.std] * 2]
-        assert toy.coverage(np.array(inside), ring).high_quality_fraction == 1.0
-        assert toy.coverage(np.array(outside), ring).high_quality_fraction == 0.0
-        assert toy.coverage(np.array(outside), ring, num_std=3.6).high_quality_fraction == 1.0
+        assert metrics.mode_coverage(np.array(inside), ring).high_quality_fraction == 1.0
+        assert metrics.mode_coverage(np.array(outside), ring).high_quality_fraction == 0.0
+        wider = metrics.mode_coverage(np.array(outside), ring, num_std=3.6)
+        assert wider.high_quality_fraction == 1.0
 
     def test_min_samples_threshold(self):
         ring = toy.ring()
         points = np.concatenate([np.repeat(ring.modes[:1], 5, 0), ring.modes[1:2]])
-        assert toy.coverage(points, ring).modes_covered == 2
-        assert toy.coverage(points, ring, min_samples=5).modes_covered == 1
+        assert metrics.mode_coverage(points, ring).modes_covered == 2
+        assert metrics.mode_coverage(points, ring, min_samples=5).modes_covered == 1
 
     def test_non_finite_samples_are_not_high_quality(self):
         ring = toy.ring()
         points = np.array([[np.nan, 0.0], [np.inf, 1.0], [2.0, 0.0], [0.0, 2.0]])
-        result = toy.coverage(points, ring)
+        result = metrics.mode_coverage(points, ring)
         assert result.high_quality_fraction == 0.5
         assert result.modes_covered == 2
 
     def test_invalid_inputs(self):
         ring = toy.ring()
         with pytest.raises(ValueError, match=r"Expected points of shape \(n, 2\)"):
-            toy.coverage(np.zeros((10, 3)), ring)
+            metrics.mode_coverage(np.zeros((10, 3)), ring)
         with pytest.raises(ValueError, match="GaussianMixture"):
-            toy.coverage(np.zeros((10, 2)), "ring")
+            metrics.mode_coverage(np.zeros((10, 2)), "ring")
         with pytest.raises(ValueError, match="positive num_std"):
-            toy.coverage(np.zeros((10, 2)), ring, num_std=0)
+            metrics.mode_coverage(np.zeros((10, 2)), ring, num_std=0)
 
 
 class TestKsDistance:
@@ -189,21 +199,22 @@ class TestKsDistance:
         data = toy.gaussian_1d(mean=4.0, std=0.5)
         rng = np.random.default_rng(0)
         # sqrt(n) * KS of exact samples stays below 1.63 with probability 0.99.
-        assert toy.ks_distance(data.sample(NUM_SAMPLES, seed=0), data) < 1.63 / math.sqrt(NUM_SAMPLES)
+        exact = data.sample(NUM_SAMPLES, seed=0)
+        assert metrics.ks_distance(exact, data) < 1.63 / math.sqrt(NUM_SAMPLES)
         # A generator that is 20% too narrow: KS = 2 * (Phi(z) - Phi(z / 0.8)) at its peak, about 0.063.
         narrow = rng.normal(4.0, 0.4, size=NUM_SAMPLES)
-        assert 0.05 < toy.ks_distance(narrow, data) < 0.08
+        assert 0.05 < metrics.ks_distance(narrow, data) < 0.08
         shifted = rng.normal(4.5, 0.5, size=NUM_SAMPLES)  # One std off: 2 Phi(0.5) - 1 = 0.383.
-        assert toy.ks_distance(shifted, data) == pytest.approx(0.383, abs=0.02)
+        assert metrics.ks_distance(shifted, data) == pytest.approx(0.383, abs=0.02)
 
     def test_matches_the_definition_on_a_tiny_example(self):
         data = toy.gaussian_1d(mean=0.0, std=1.0)
         # The CDF at 0 is 1/2; one sample at 0 has an empirical CDF jumping 0 -> 1.
-        assert toy.ks_distance([0.0], data) == pytest.approx(0.5)
-        assert toy.ks_distance(np.array([[-50.0], [50.0]]), data) == pytest.approx(0.5)
+        assert metrics.ks_distance([0.0], data) == pytest.approx(0.5)
+        assert metrics.ks_distance(np.array([[-50.0], [50.0]]), data) == pytest.approx(0.5)
 
     def test_invalid_inputs(self):
         with pytest.raises(ValueError, match="one-dimensional"):
-            toy.ks_distance(np.zeros((3, 2)), toy.ring())
+            metrics.ks_distance(np.zeros((3, 2)), toy.ring())
         with pytest.raises(ValueError, match="all finite"):
-            toy.ks_distance([0.0, np.nan], toy.gaussian_1d())
+            metrics.ks_distance([0.0, np.nan], toy.gaussian_1d())

@@ -6,6 +6,7 @@ import keras
 
 from keras_gan import distribute
 from keras_gan import images
+from keras_gan import sample_grids
 from keras_gan import validation
 
 
@@ -18,7 +19,7 @@ class LatentInterpolation(keras.callbacks.Callback):
     along a row suggest the generator has learned a continuous mapping
     rather than memorised examples. The grid is written to
     `{directory}/{filename}` in `on_train_end`; for the same figure at any
-    other time, use `keras_gan.images.interpolation_grid` and
+    other time, use `keras_gan.sample_grids.interpolation_grid` and
     `keras_gan.images.save_png`.
 
     Pixel values as in `SampleGrid`: `value_range=None` infers [0, 1] from a
@@ -76,7 +77,7 @@ class LatentInterpolation(keras.callbacks.Callback):
         return os.path.join(self.directory, self.filename)
 
     def on_train_end(self, logs=None):
-        grid = images.interpolation_grid(
+        grid = sample_grids.interpolation_grid(
             self.model, self.rows, self.steps, self.seed, self.value_range
         )
         if distribute.is_chief(getattr(self.model, "distribute_strategy", None)):

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from keras_gan import distribute
 from keras_gan import images
+from keras_gan import sample_grids
 from keras_gan.validation import check_positive_int
 
 
@@ -24,7 +25,7 @@ class SampleGrid(keras.callbacks.Callback):
     each row, the training example nearest (Euclidean distance) to the
     row's last sample, as in the paper's Figure 2, to show that samples are
     not copies of the training set. Neighbours are found by chunked matrix
-    products (`keras_gan.images.nearest_neighbors`).
+    products (`keras_gan.metrics.nearest_neighbours`).
 
     Pixel values: `value_range=None` infers the generator's output range
     from its last activation (sigmoid: [0, 1], tanh: [-1, 1]); other
@@ -119,7 +120,7 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs:
             return
-        grid = images.noise_grid(
+        grid = sample_grids.noise_grid(
             self.model, self.noise, self.training_data, self.value_range, self.columns
         )
         if not distribute.is_chief(getattr(self.model, "distribute_strategy", None)):

@@ -9,11 +9,14 @@ A Parzen window is an equal-weight mixture of isotropic Gaussians of width
 The paper's protocol: N = 10,000 samples, `sigma` chosen from
 `logspace(-1, 0, 10)` by the mean log-likelihood of 1,000 validation
 examples, then the mean log-likelihood of the test set with the standard
-error `std / sqrt(n_test)`. `evaluate` runs it in one call.
+error `std / sqrt(n_test)`. `evaluate` runs it in one call; registered as
+the metric `"parzen"` (log keys `parzen_log_likelihood`, `parzen_stderr`,
+`parzen_sigma`; option `parzen_sigmas`), it scores an `Evaluation`'s
+`reference` with sigma selected on its `validation`.
 
-Cost and precision: `keras_gan.parzen_kernel` computes the log-likelihoods
-(chunked float32 distances, nearest centers re-scored in float64); its
-docstring gives the memory bound and the error.
+Cost and precision: `keras_gan.metrics.parzen_kernel` computes the
+log-likelihoods (chunked float32 distances, nearest centers scored in
+float64 instead); its docstring gives the memory bound and the error.
 """
 
 import dataclasses
@@ -23,7 +26,9 @@ import numpy as np
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from keras_gan import parzen_kernel
+from keras_gan.metrics import parzen_kernel
+from keras_gan.metrics import registry
+from keras_gan.validation import check_int_at_least
 
 DEFAULT_SIGMAS = tuple(float(s) for s in np.logspace(-1.0, 0.0, 10))
 
@@ -43,13 +48,13 @@ class ParzenWindow(tfp.distributions.Distribution):
     `log_prob` never materialises an [n, N, D] tensor: it works on chunks of
     `chunk_size` points against `center_chunk_size` centers, so its peak
     memory depends on these, not on the number of points (see
-    `keras_gan.parzen_kernel` for memory and precision).
+    `keras_gan.metrics.parzen_kernel` for memory and precision).
 
     Example:
 
     ```python
     samples = generator.predict(noise)            # [10000, 28, 28, 1]
-    window = keras_gan.parzen.ParzenWindow(samples, sigma=0.2)
+    window = keras_gan.metrics.ParzenWindow(samples, sigma=0.2)
     window.event_shape                            # TensorShape([784])
     log_p = window.log_prob(test_images.reshape([-1, 784]))   # [n_test]
     draws = window.sample(16, seed=0)             # [16, 784]
@@ -64,8 +69,8 @@ class ParzenWindow(tfp.distributions.Distribution):
             a chunk of points at once (a running logsumexp joins them);
             rounded up to a multiple of 64.
         num_refined: Non-negative int, how many nearest centers of each
-            point are re-scored exactly in float64 after the float32
-            product; 0 keeps the float32 distances.
+            point (in each chunk of centers) are scored in float64 instead
+            of float32; 0 keeps the float32 distances for all.
         validate_args: Bool, whether to check at run time that `sigma` is
             positive when it is not known statically (inside a
             `tf.function`); eager inputs are always checked.
@@ -240,7 +245,7 @@ def select_sigma(
     Example:
 
     ```python
-    sigma, curve = keras_gan.parzen.select_sigma(samples, valid_images)
+    sigma, curve = keras_gan.metrics.parzen.select_sigma(samples, valid_images)
     ```
 
     Args:
@@ -294,7 +299,7 @@ def evaluate(
 
     ```python
     samples = gan.generate(10000, seed=0)                  # [10000, 28, 28, 1]
-    result = keras_gan.parzen.evaluate(samples, test_images, validation=valid_images)
+    result = keras_gan.metrics.parzen.evaluate(samples, test_images, validation=valid_images)
     print(f"{result.mean:.0f} +- {result.stderr:.1f} (sigma={result.sigma:.3f})")
     ```
 
@@ -339,17 +344,35 @@ def evaluate(
     )
 
 
+def _options(parzen_sigmas=DEFAULT_SIGMAS):
+    """The metric's option: the grid of sigmas to select from (the paper's logspace(-1, 0, 10))."""
+    return {"parzen_sigmas": tuple(float(s) for s in _sigma_grid("parzen_sigmas", parzen_sigmas))}
+
+
+@registry.register(
+    "parzen",
+    log_keys=("parzen_log_likelihood", "parzen_stderr", "parzen_sigma"),
+    needs=("reference", "validation"),
+    options=_options,
+)
+def _parzen_logs(evaluation):
+    result = evaluate(
+        evaluation.samples,
+        evaluation.reference,
+        validation=evaluation.validation,
+        sigmas=evaluation.options["parzen_sigmas"],
+    )
+    return {
+        "parzen_log_likelihood": result.mean,
+        "parzen_stderr": result.stderr,
+        "parzen_sigma": result.sigma,
+    }
+
+
 def _check_options(chunk_size, center_chunk_size, num_refined):
-    for arg, value, minimum in (
-        ("chunk_size", chunk_size, 1),
-        ("center_chunk_size", center_chunk_size, 1),
-        ("num_refined", num_refined, 0),
-    ):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-            raise ValueError(
-                f"Invalid value for argument `{arg}`. Received: {arg}={value!r}. "
-                f"Expected an integer >= {minimum}."
-            )
+    check_int_at_least("chunk_size", chunk_size, 1)
+    check_int_at_least("center_chunk_size", center_chunk_size, 1)
+    check_int_at_least("num_refined", num_refined, 0)
 
 
 def _check_finite(arg, num_bad):

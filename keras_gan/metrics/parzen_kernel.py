@@ -1,25 +1,39 @@
-"""The chunked log-sum-exp behind `keras_gan.parzen`.
+"""The chunked log-sum-exp behind `keras_gan.metrics.parzen`.
 
 Scores points under Parzen windows of many widths at once, without ever
 holding an [n, N] or [n, N, D] tensor.
 
-Cost: squared distances are one matrix product `||x||^2 - 2 x.mu + ||mu||^2`
-in chunks of points (and of centers, joined by a running logsumexp), so peak
-memory grows with the chunk sizes, not with the number of points: a few
-[chunk_size, center_chunk_size] float32 matrices plus a [chunk_size,
-num_refined, D] float64 gather, ~200 MB at the defaults on MNIST. Distances
-do not depend on sigma: a grid of sigmas costs one product plus one exp-sum
-per sigma.
+Cost: squared distances come from one float32 matrix product per chunk,
+`[x, 1] . [2 mu, -||mu||^2] = ||x||^2 - ||x - mu||^2` (chunks of points, and
+of centers joined by a running logsumexp), so peak memory grows with the
+chunk sizes, not with the number of points: a few [chunk_size,
+center_chunk_size] float32 matrices plus a [chunk_size, num_refined, D]
+float64 gather, ~200 MB at the defaults on MNIST. Distances do not depend on
+sigma: a grid of sigmas costs one product plus one exp-sum per sigma.
 
-Precision: the float32 product runs on data centred on the centers' mean,
-which removes the cancellation of a common offset but leaves an error of
-~1e-7 * sqrt(D) * (||x||^2 + ||mu||^2) per distance (~1e-3 nats on MNIST at
-sigma = 0.1). The `num_refined` nearest centers of each point, which carry
-the mass of the logsumexp, are then re-scored exactly in float64: ~1e-6 nats
-from a float64 reference on MNIST (benchmarks/parzen_benchmark.py). What is
-left is at most the weight of the other centers times the float32 error;
-raise `num_refined` if many near-duplicate centers (a collapsed generator)
-crowd around the test points.
+Precision: the product runs on data centred on the centers' mean, and
+`||x||^2`, the same for every center, is left out of it and subtracted in
+float64. Its error is delta ~ 1e-7 * sqrt(D) * (||x||^2 + 2 ||mu||^2) per
+distance (<= 6e-5 on MNIST; used alone, 1e-4 to 1e-3 nats at sigma = 0.1). In
+each chunk of centers, the `num_refined` nearest centers of each point are
+taken out of the float32 sum and scored in float64 alone; the float32 terms
+of the other centers are added to theirs. So, on any CPU and in any
+summation order:
+
+- a chunk of at most `num_refined` real centers is float64 throughout (all
+  of them when N <= num_refined): float64 rounding only, ~1e-12 nats on MNIST;
+- otherwise a log-likelihood is off by at most the unrefined centers' share
+  of its density times their relative float32 error, exp(delta / (2
+  sigma^2)) - 1 plus the rounding of a term exp(a), (2 |a| + 4) * 6e-8, on
+  top of the float64 error (tests/test_parzen.py checks this bound).
+
+On real MNIST digits with the default 8 refined centers that is ~1e-12
+nats per point up to sigma ~0.3, where the 8 nearest centers carry all but
+< 1e-6 of the density, up to ~2e-6 nats per point at sigma = 1, where the
+others carry ~40% of it, and < 2e-7 nats for the mean over points at every
+sigma of logspace(-1, 0, 10) (tests/test_parzen.py asserts 1e-6;
+benchmarks/parzen_benchmark.py). Raise `num_refined` for large sigmas or if
+many near-duplicate centers (a collapsed generator) crowd around the points.
 """
 
 import typing
@@ -39,7 +53,7 @@ class PreparedCenters(typing.NamedTuple):
     count: tf.Tensor  # int32 N, the number of real centers
     centers64: tf.Tensor  # [N', D] float64, centred
     squared_norms: tf.Tensor  # [N'] float64, +inf for padding
-    augmented32: tf.Tensor  # [N', D + 2] float32: [2 mu, -1, -||mu||^2]
+    augmented32: tf.Tensor  # [N', D + 1] float32: [2 mu, -||mu||^2]
 
 
 def prepare_centers(centers):
@@ -50,7 +64,7 @@ def prepare_centers(centers):
     centred = tf.pad(centers64 - mean, [[0, tf.math.floormod(-count, _BLOCK)], [0, 0]])
     norms = tf.reduce_sum(centred**2, axis=1)
     norms = tf.where(tf.range(tf.shape(centred)[0]) < count, norms, np.inf)
-    augmented = tf.concat([2.0 * centred, -tf.ones_like(norms)[:, None], -norms[:, None]], axis=1)
+    augmented = tf.concat([2.0 * centred, -norms[:, None]], axis=1)
     return PreparedCenters(mean, count, centred, norms, tf.cast(augmented, tf.float32))
 
 
@@ -113,10 +127,10 @@ def _log_sum_exp_grid(prepared, points, scales, chunk_size, center_chunk_size, n
 
     def point_chunk(start, results):
         chunk = tf.cast(points[start : start + chunk_size], tf.float64) - prepared.mean  # [c, D]
-        norms = tf.reduce_sum(chunk**2, axis=1)  # [c]
-        # [x, ||x||^2, 1] . [2 mu, -1, -||mu||^2] = -||x - mu||^2 in one product.
-        augmented = tf.concat([chunk, norms[:, None], tf.ones_like(norms)[:, None]], axis=1)
-        augmented = tf.cast(augmented, tf.float32)  # [c, D + 2]
+        # [x, 1] . [2 mu, -||mu||^2] = ||x||^2 - ||x - mu||^2 in one product: the
+        # same for every center up to ||x||^2, which is subtracted at the end
+        # in float64 and so adds no float32 rounding.
+        augmented = tf.cast(tf.concat([chunk, tf.ones_like(chunk[:, :1])], axis=1), tf.float32)
 
         def center_chunk(center_start, running):
             block = slice(center_start, center_start + center_chunk_size)
@@ -126,7 +140,7 @@ def _log_sum_exp_grid(prepared, points, scales, chunk_size, center_chunk_size, n
                 prepared.augmented32[block],
             )
             partial = _chunk_log_sum_exp(
-                (chunk, norms, augmented),
+                (chunk, augmented),
                 centers,
                 tf.minimum(prepared.count - center_start, center_chunk_size),
                 scales,
@@ -143,6 +157,7 @@ def _log_sum_exp_grid(prepared, points, scales, chunk_size, center_chunk_size, n
             (0, empty),
             parallel_iterations=1,
         )
+        log_sums -= tf.reduce_sum(chunk**2, axis=1)[None, :] * scales[:, None]  # [S, c]
         return start + chunk_size, results.write(start // chunk_size, tf.transpose(log_sums))
 
     _, results = tf.while_loop(
@@ -155,42 +170,60 @@ def _log_sum_exp_grid(prepared, points, scales, chunk_size, center_chunk_size, n
 
 
 def _chunk_log_sum_exp(points, centers, num_real_centers, scales, num_refined):
-    """logsumexp over one chunk of centers for every scale: [S, c] float64.
+    """logsumexp_i(h_i s) over one chunk of centers for every scale: [S, c] float64.
 
-    Terms are written relative to the nearest center, exp((g - g_max) s) with
-    g = -||x - mu||^2, so they are all <= 1 and the largest is ~1: no overflow,
-    and no underflow of the whole sum for far-away points.
+    h_i = 2 x.mu_i - ||mu_i||^2 = ||x||^2 - ||x - mu_i||^2. Terms are written
+    relative to the nearest center, exp((h - h_max) s), so they are all <= 1
+    and the largest is 1: no overflow, and no underflow of the whole sum for
+    far-away points.
+
+    The `num_refined` nearest centers of each point, which carry most of the
+    sum, are taken out of the float32 sum (their entries set to -inf, which
+    adds exp(-inf) = 0) and scored in float64 instead. So no float32 rounding
+    of these terms is left in the total, whatever the summation order; only
+    the float32 error of the other centers' terms remains, weighted by their
+    share of the sum. A chunk with at most `num_refined` real centers is
+    scored in float64 alone.
     """
-    points64, point_norms, points32 = points  # [c, D], [c], [c, D + 2]
-    centers64, center_norms, centers32 = centers  # [m, D], [m], [m, D + 2]
-    # Absolute error ~1e-7 * sqrt(D) * (||x||^2 + ||mu||^2) after centring.
-    negated = tf.matmul(points32, centers32, transpose_b=True)  # [c, m]
-    largest32 = tf.reduce_max(negated, axis=1)  # [c]
+    points64, points32 = points  # [c, D], [c, D + 1]
+    centers64, center_norms, centers32 = centers  # [m, D], [m], [m, D + 1]
     scales32 = tf.cast(scales, tf.float32)
-    total = tf.cast(_sum_exp(negated, largest32, scales32), tf.float64)  # [S, c]
-    largest = tf.cast(largest32, tf.float64)
-    if num_refined:
-        # The nearest centers dominate the logsumexp: swap their float32 terms
-        # for float64 ones, whose error is ~1e-16 * (||x||^2 + ||mu||^2).
-        nearest, indices = _top_k_by_blocks(negated, tf.minimum(num_refined, num_real_centers))
-        exact = 2.0 * tf.linalg.matvec(tf.gather(centers64, indices), points64)
-        exact = exact - point_norms[:, None] - tf.gather(center_norms, indices)  # [c, k]
-        exact_terms = tf.exp((exact - largest[:, None])[None] * scales[:, None, None])  # [S, c, k]
-        # The same float32 operations as in `_sum_exp`, so the swap is exact.
-        approx_terms = tf.exp((nearest - largest32[:, None])[None] * scales32[:, None, None])
-        total += tf.reduce_sum(exact_terms - tf.cast(approx_terms, tf.float64), axis=2)
-    return tf.math.log(total) + largest[None, :] * scales[:, None]
+    # Absolute error ~1e-7 * sqrt(D) * (||x||^2 + 2 ||mu||^2) after centring.
+    products = tf.matmul(points32, centers32, transpose_b=True)  # [c, m]
+    if not num_refined:
+        largest32 = tf.reduce_max(products, axis=1)  # [c]
+        total = tf.cast(_sum_exp(products, largest32, scales32), tf.float64)  # [S, c]
+        return tf.math.log(total) + tf.cast(largest32, tf.float64)[None, :] * scales[:, None]
+    nearest, indices = _top_k_by_blocks(products, tf.minimum(num_refined, num_real_centers))
+    largest32 = nearest[:, 0]  # [c], the row maxima
+    # float64 on centred data: error ~1e-16 * (||x||^2 + ||mu||^2).
+    exact = 2.0 * tf.linalg.matvec(tf.gather(centers64, indices), points64)
+    exact -= tf.gather(center_norms, indices)  # [c, k]
+    largest = tf.reduce_max(exact, axis=1)  # [c]
+    exact_sum = tf.reduce_sum(
+        tf.exp((exact - largest[:, None])[None] * scales[:, None, None]), axis=2
+    )  # [S, c], >= 1
+    rows = tf.broadcast_to(tf.range(tf.shape(indices)[0])[:, None], tf.shape(indices))
+    others = tf.tensor_scatter_nd_update(
+        products,
+        tf.stack([rows, indices], axis=2),  # [c, k, 2]
+        tf.fill(tf.shape(indices), tf.constant(-np.inf, tf.float32)),
+    )  # [c, m], the refined entries at -inf
+    others_sum = tf.cast(_sum_exp(others, largest32, scales32), tf.float64)  # [S, c]
+    # From terms relative to largest32 to terms relative to largest.
+    rescale = tf.exp((tf.cast(largest32, tf.float64) - largest)[None, :] * scales[:, None])
+    return tf.math.log(exact_sum + others_sum * rescale) + largest[None, :] * scales[:, None]
 
 
-def _sum_exp(negated, largest, scales):
-    """sum_i exp((g_i - g_max) s) for every s: [S, c]; all terms are <= 1.
+def _sum_exp(products, largest, scales):
+    """sum_i exp((h_i - h_max) s) for every s: [S, c]; all terms are <= 1.
 
     One [c, m] pass per sigma, never an [S, c, m] tensor. jit_compile would
     fuse the passes (up to ~2x faster warm for 10 sigmas) but compiles once
     per new shape, which costs more than it saves in one `evaluate` call on 2
     cores (measured in benchmarks/parzen_benchmark.py).
     """
-    gaps = negated - largest[:, None]  # [c, m]
+    gaps = products - largest[:, None]  # [c, m]
     return tf.map_fn(
         lambda scale: tf.reduce_sum(tf.exp(gaps * scale), axis=1), scales, parallel_iterations=1
     )
