@@ -2,8 +2,10 @@
 
 from keras import ops
 
+from keras_gan.losses.config_object import ConfigObject
 
-class Game:
+
+class Game(ConfigObject):
     """The two halves of an adversarial game, written on the discriminator's outputs.
 
     The discriminator returns one unbounded number per example, `l = D(x)`
@@ -73,21 +75,3 @@ class Game:
             A dict from each of `diagnostic_names` to a scalar tensor.
         """
         return {"real_score": ops.mean(real_logits), "fake_score": ops.mean(fake_logits)}
-
-    def get_config(self):
-        """The constructor's arguments, for `keras.saving.serialize_keras_object`."""
-        return {}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self):
-        return hash((type(self), tuple(sorted(self.get_config().items()))))
-
-    def __repr__(self):
-        arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
-        return f"{type(self).__name__}({arguments})"

@@ -4,8 +4,10 @@ import numbers
 
 from keras import ops
 
+from keras_gan.losses.config_object import ConfigObject
 
-class Regularizer:
+
+class Regularizer(ConfigObject):
     """A penalty added to the discriminator's loss at every discriminator update.
 
     A penalty on D's input gradients needs D evaluated on the inputs it
@@ -54,20 +56,6 @@ class Regularizer:
     def get_config(self):
         """The constructor's arguments, for `keras.saving.serialize_keras_object`."""
         return {"weight": self.weight}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.get_config() == other.get_config()
-
-    def __hash__(self):
-        return hash((type(self), tuple(sorted(self.get_config().items()))))
-
-    def __repr__(self):
-        arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
-        return f"{type(self).__name__}({arguments})"
 
 
 def squared_norms(gradients):
