@@ -15,7 +15,7 @@ $(VENV)/installed: setup.py
 
 # The main job: train on the 8-Gaussian ring (no download), then export the generator.
 demo: $(VENV)/installed
-	$(PY) -m experiments.toy --problem=ring --output_dir=runs/demo
+	$(PY) -m experiments.toy --config=experiments/configs/toy_ring.py --output_dir=runs/demo
 	$(PY) -m export --generator=runs/demo/generator.keras --output_dir=runs/demo/export --tflite --overwrite
 
 test: $(VENV)/installed
@@ -29,9 +29,8 @@ test-portable: $(VENV)/installed
 
 # The offline MNIST protocol: digits [0:7000] train, [7000:8000] select sigma and score.
 mnist-offline: $(VENV)/installed
-	$(PY) -m experiments.mnist --data_dir=../shared/data/mnist-8k --train_range=0:7000 \
-		--valid_range=7000:8000 --preset=stable --epochs=100 --parzen_every=10 --verbose=2 \
-		--output_dir=runs/mnist-offline
+	$(PY) -m experiments.mnist --config=experiments/configs/mnist_offline.py --config.verbose=2 \
+		--data_dir=../shared/data/mnist-8k --output_dir=runs/mnist-offline
 
 bench: $(VENV)/installed
 	$(PY) -m pip install --quiet -e ".[test,bench]"

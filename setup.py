@@ -26,6 +26,7 @@ setuptools.setup(
         "importlib-resources>=5",
         "tensorboard==2.21.*",  # TF 2.21 no longer installs it.
         "absl-py>=2.1",
+        "ml-collections>=1.0",  # the experiment configs (experiments/configs/)
         "ai-edge-litert>=2.0",
         "numpy>=1.26",
         "pillow>=10",

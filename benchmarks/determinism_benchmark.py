@@ -1,8 +1,8 @@
-"""Cost of --deterministic (TF op determinism): ms per training step, runs interleaved.
+"""Cost of --config.deterministic (TF op determinism): ms per training step, runs interleaved.
 
     python -m benchmarks.determinism_benchmark [ROUNDS]
 Prints, for each launcher config, median [min-max] ms/step over epochs 2..N of every run,
-with and without --deterministic (A B A B ... in one session), the ratio, and whether the
+with and without it (A B A B ... in one session), the ratio, and whether the
 final weights (metrics.json weights_sha256) were identical across runs of each mode.
 """
 import json, os, re, statistics, subprocess, sys, tempfile
@@ -11,17 +11,17 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MNIST = os.path.join(os.path.dirname(REPO), "shared", "data", "mnist-8k")
 CONFIGS = {
     "toy ring, MLP 3x128, batch 256, R1+EMA (toy defaults)": [
-        "-m", "experiments.toy", "--problem=ring", "--num_examples=10240", "--epochs=4"],
-    "mnist paper (maxout+dropout), batch 100, preset paper": [
-        "-m", "experiments.mnist", f"--data_dir={MNIST}", "--train_range=0:2000", "--valid_range=7000:7500",
-        "--test_range=7500:8000", "--preset=paper", "--epochs=4", "--parzen_every=0", "--parzen_samples=500",
-        "--grid_every=100"],
+        "-m", "experiments.toy", "--config.num_examples=10240", "--config.epochs=4"],
+    "mnist paper (maxout+dropout), batch 100, config mnist.py": [
+        "-m", "experiments.mnist", f"--data_dir={MNIST}", "--config=experiments/configs/mnist.py",
+        "--config.train_range=0:2000", "--config.valid_range=7000:7500", "--config.test_range=7500:8000",
+        "--config.epochs=4", "--config.parzen_every=0", "--config.parzen_samples=500", "--config.grid_every=100"],
 }
 
 def run(args, deterministic, out):
     env = dict(os.environ, PYTHONPATH=REPO, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
-    flag = "--deterministic" if deterministic else "--nodeterministic"
-    r = subprocess.run([sys.executable, *args, "--verbose=2", flag, f"--output_dir={out}"], cwd=REPO, env=env,
+    flag = f"--config.deterministic={deterministic}"
+    r = subprocess.run([sys.executable, *args, "--config.verbose=2", flag, f"--output_dir={out}"], cwd=REPO, env=env,
                        capture_output=True, text=True, timeout=1800)
     assert r.returncode == 0, r.stderr[-2000:]
     per_step = [float(m) for m in re.findall(r"- (\d+)ms/step", r.stdout)]

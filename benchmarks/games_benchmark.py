@@ -3,7 +3,8 @@
 Parts:
 
 - ring: every game trains the 8-Gaussian ring with the toy launcher's
-  defaults (`experiments/toy.py`: its networks, `TOY_DEFAULTS`, the
+  defaults (`experiments/configs/toy_ring.py`, the networks of
+  `experiments.sources.ToyData`, the
   `training_pipeline`, 10 steps per call), the paper's game alongside;
   reported: modes covered (of 8), the share of high-quality samples (within
   3 standard deviations of a mode) and the time per step. A game keeps the
@@ -25,7 +26,6 @@ Usage:
 
 import gzip
 import os
-import tempfile
 import time
 
 import keras
@@ -35,8 +35,9 @@ from absl import app
 from absl import flags
 
 import keras_gan
-from experiments import config as config_lib
-from experiments import toy
+from experiments import sources
+from experiments import train
+from experiments.configs import toy_ring
 
 _PARTS = ("ring", "mnist")
 _GAMES = (
@@ -59,9 +60,6 @@ _MNIST_DIR = flags.DEFINE_string(
     "mnist_dir", "/work/shared/data/mnist-8k", "Directory with images-idx3-ubyte.gz (mnist)."
 )
 _M = 100
-# Importing the toy launcher defines its flags, with a required --output_dir;
-# this script writes nothing there (each ring run gets a temporary directory).
-flags.FLAGS.set_default("output_dir", tempfile.gettempdir())
 
 
 def parse_game(entry, default_regularizer):
@@ -74,67 +72,60 @@ def parse_game(entry, default_regularizer):
 # ---------------------------------------------------------------- ring
 
 
-def ring_config(output_dir, seed, epochs=None):
-    """The toy launcher's config for `--problem=ring`, as `experiments.toy` resolves it."""
-    defaults = dict(toy.TOY_DEFAULTS)
+def ring_config(seed, epochs=None):
+    """The toy launcher's default config (`experiments/configs/toy_ring.py`), as it runs it."""
+    config = toy_ring.get_config()
+    config.update(seed=seed, verbose=0)
     if epochs is not None:
-        defaults["epochs"] = epochs
-    return config_lib.TrainConfig(
-        dataset="toy", problem="ring", output_dir=output_dir, preset="stable", seed=seed, verbose=0, **defaults
-    )
+        config.epochs = epochs
+    return train.resolve(config)
 
 
 def train_ring(entry, config):
     """Trains one game on the ring; returns (modes covered, high-quality share, ms per step)."""
     keras.utils.set_random_seed(config.seed)
-    distribution = keras_gan.toy.get("ring")
-    preset = config.resolved_preset()
-    # The launcher's networks; the game and its regulariser chosen here.
-    launcher_gan = toy._build_gan(config, preset, distribution)
-    options = {key: value for key, value in preset.gan_options.items() if key != "r1_weight"}
-    game, regularizer = parse_game(entry, keras_gan.losses.R1(preset.gan_options["r1_weight"]))
+    data = sources.ToyData(config)
+    # The launcher's networks and remedies; the game and its regulariser chosen here.
+    game, regularizer = parse_game(entry, keras_gan.losses.R1(config.r1_weight))
     gan = keras_gan.GAN(
-        launcher_gan.generator,
-        launcher_gan.discriminator,
+        *data.networks(config),
         latent_prior=config.latent_prior,
         discriminator_steps=config.discriminator_steps,
+        real_label=config.real_label,
+        instance_noise=config.instance_noise,
+        ema_decay=config.ema_decay or None,
         seed=config.seed,
-        **options,
     )
-    steps_per_epoch = config.num_examples // preset.batch_size
-    d_optimizer, g_optimizer = preset.make_optimizers(steps_per_epoch)
+    steps_per_epoch = config.num_examples // config.batch_size
     gan.compile(
-        d_optimizer=d_optimizer,
-        g_optimizer=g_optimizer,
+        d_optimizer=train.make_optimizer(config, steps_per_epoch),
+        g_optimizer=train.make_optimizer(config, steps_per_epoch),
         loss=game,
         regularizer=regularizer,
-        steps_per_execution=config.resolved_steps_per_execution(),
+        steps_per_execution=config.steps_per_execution,
     )
-    batches = keras_gan.data.training_pipeline(
-        distribution.dataset(config.num_examples, seed=config.seed), preset.batch_size, seed=config.seed
-    )
+    batches = keras_gan.data.training_pipeline(data.train, config.batch_size, seed=config.seed)
     start = time.perf_counter()
     gan.fit(batches, epochs=config.epochs, verbose=0, shuffle=False)
     seconds = time.perf_counter() - start
     samples = gan.generate(10000, seed=config.seed)
-    result = keras_gan.metrics.mode_coverage(samples, distribution)
+    result = keras_gan.metrics.mode_coverage(samples, data.distribution)
     steps = config.epochs * steps_per_epoch
     return result.modes_covered, result.high_quality_fraction, 1e3 * seconds / steps
 
 
 def ring_part(games, seed, epochs):
-    with tempfile.TemporaryDirectory() as output_dir:
-        config = ring_config(output_dir, seed, epochs)
-        print(
-            f"\n== 8-Gaussian ring, toy defaults ({config.epochs} epochs of {config.num_examples} "
-            f"examples, m={config.resolved_preset().batch_size}, Adam {config.learning_rate} "
-            f"beta_1={config.beta_1}, R1 {config.r1_weight} unless named, EMA {config.ema_decay}, "
-            f"seed {seed})"
-        )
-        print(f"  {'game':32s} {'modes':>6s} {'high quality':>13s} {'ms/step (incl. first call)':>28s}")
-        for entry in games:
-            modes, quality, ms = train_ring(entry, config)
-            print(f"  {entry:32s} {modes:4d}/8 {100 * quality:12.1f}% {ms:28.2f}")
+    config = ring_config(seed, epochs)
+    print(
+        f"\n== 8-Gaussian ring, toy defaults ({config.epochs} epochs of {config.num_examples} "
+        f"examples, m={config.batch_size}, Adam {config.learning_rate} "
+        f"beta_1={config.beta_1}, R1 {config.r1_weight} unless named, EMA {config.ema_decay}, "
+        f"seed {seed})"
+    )
+    print(f"  {'game':32s} {'modes':>6s} {'high quality':>13s} {'ms/step (incl. first call)':>28s}")
+    for entry in games:
+        modes, quality, ms = train_ring(entry, config)
+        print(f"  {entry:32s} {modes:4d}/8 {100 * quality:12.1f}% {ms:28.2f}")
 
 
 # ---------------------------------------------------------------- mnist
@@ -155,7 +146,7 @@ def paper_gan(digits, game, regularizer):
         g_optimizer=keras_gan.optimizers.ScheduledMomentumSGD(0.1, momentum=0.5),
         loss=game,
         regularizer=regularizer,
-        steps_per_execution=config_lib.STEPS_PER_EXECUTION_ONE_DEVICE,
+        steps_per_execution=train.STEPS_PER_EXECUTION_ONE_DEVICE,
     )
     return gan
 

@@ -17,6 +17,8 @@ dropout, SGD with momentum 0.5 and learning rate 0.1 (the library's
   the launchers' 10 steps per call;
 - execution: `steps_per_execution` 1 / 10 / 50, and XLA (`jit_compile`);
 - k: time per iteration for k = 1, 2, 5;
+- conditional: the conditional MNIST GAN (10 classes, one-hot labels into
+  G and D, or a projection discriminator) against the unconditional one;
 - batch: iterations/s and examples/s for m = 32 ... 1024, plotted to `--plot`;
 - profile: the op-time breakdown of a TF profiler trace of `fit`, then
   alternatives to the library's choices (`benchmarks/training_prototypes.py`:
@@ -57,9 +59,9 @@ from absl import flags
 
 import keras_gan
 from benchmarks import training_prototypes as prototypes
-from experiments.config import STEPS_PER_EXECUTION_ONE_DEVICE
+from experiments.train import STEPS_PER_EXECUTION_ONE_DEVICE
 
-_SECTIONS = ("equivalence", "iteration", "overhead", "execution", "k", "batch", "profile")
+_SECTIONS = ("equivalence", "iteration", "overhead", "execution", "k", "conditional", "batch", "profile")
 _ROUNDS = flags.DEFINE_integer("rounds", 5, "Interleaved rounds of every contender.")
 _STEPS = flags.DEFINE_integer("steps", 20, "Iterations per timed block (at m = 100).")
 _SECTION_LIST = flags.DEFINE_list("sections", list(_SECTIONS), f"Sections to run, of {_SECTIONS}.")
@@ -84,11 +86,18 @@ def load_digits(data_dir):
     return digits.astype(np.float32) / 255.0
 
 
-def batched(digits, batch_size):
-    """The digits as an in-memory, repeated dataset of batches: no input cost."""
+def batched(digits, batch_size, labels=None):
+    """The digits (and labels) as an in-memory, repeated dataset of batches: no input cost."""
     count = len(digits) // batch_size
     batches = digits[: count * batch_size].reshape(count, batch_size, *digits.shape[1:])
+    if labels is not None:
+        batches = (batches, labels[: count * batch_size].reshape(count, batch_size))
     return tf.data.Dataset.from_tensor_slices(batches).repeat()
+
+
+def load_labels(data_dir):
+    with gzip.open(os.path.join(data_dir, "labels-idx1-ubyte.gz")) as f:
+        return np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int32)
 
 
 # ---------------------------------------------------------------- the model
@@ -106,10 +115,11 @@ class CountingGAN(keras_gan.GAN):
 
 def build_gan(digits, k=1, gan_class=CountingGAN,
               optimizer_class=keras_gan.optimizers.ScheduledMomentumSGD,
-              maxout_class=None, dropout=True, **compile_kwargs):
-    generator = keras_gan.models.mnist_generator(data_mean=digits.mean(0), seed=0)
+              maxout_class=None, dropout=True, num_classes=None, conditioning="concat", **compile_kwargs):
+    generator = keras_gan.models.mnist_generator(data_mean=digits.mean(0), num_classes=num_classes, seed=0)
     rates = {} if dropout else {"input_dropout": 0.0, "hidden_dropout": 0.0}
-    discriminator = keras_gan.models.mnist_discriminator(seed=10, **rates)
+    discriminator = keras_gan.models.mnist_discriminator(
+        seed=10, num_classes=num_classes, conditioning=conditioning, **rates)
     if maxout_class is not None:
         discriminator = prototypes.replace_maxout(discriminator, maxout_class)
     gan = gan_class(generator, discriminator, discriminator_steps=k, seed=0)
@@ -469,6 +479,26 @@ def k_section(digits, steps, rounds):
     print("  analytic FLOPs(k) / FLOPs(1): " + ", ".join(f"k={k}: {p:.2f}" for k, p in zip(ks, predicted)))
 
 
+def conditional_section(digits, labels, steps, rounds):
+    print(f"\n== Conditional (10 classes) against unconditional (k=1, m={_M}, 10 steps per call): "
+          f"{rounds} rounds x {steps} iterations")
+    per_call = {"steps_per_execution": STEPS_PER_EXECUTION_ONE_DEVICE}
+    contenders = {
+        "unconditional": FitContender(build_gan(digits, **per_call), batched(digits, _M), steps),
+        "conditional, concat": FitContender(
+            build_gan(digits, num_classes=10, **per_call), batched(digits, _M, labels), steps),
+        "conditional, projection": FitContender(
+            build_gan(digits, num_classes=10, conditioning="projection", **per_call),
+            batched(digits, _M, labels), steps),
+    }
+    times = interleave(contenders, rounds)
+    print_table(times)
+    results = {}
+    for name in ("conditional, concat", "conditional, projection"):
+        results[name] = print_ratio(times, name, "unconditional", f"{name} time / unconditional time")[:2]
+    return results
+
+
 def batch_section(digits, steps, rounds, plot_path):
     sizes = [int(size) for size in _BATCH_SIZES.value]
     print(f"\n== Minibatch size m (k=1): {rounds} rounds, blocks of {steps} x 100 / m iterations")
@@ -586,6 +616,8 @@ def main(argv):
         execution_section(digits, steps, rounds)
     if "k" in sections:
         k_section(digits, steps, rounds)
+    if "conditional" in sections:
+        results["conditional"] = conditional_section(digits, load_labels(_DATA_DIR.value), steps, rounds)
     if "batch" in sections:
         batch_section(digits, steps, rounds, _PLOT.value)
     if "profile" in sections:
@@ -604,6 +636,9 @@ def main(argv):
         checks.append((">= 60% of matmul peak", *(r >= 0.6 for r in results["efficiency"])))
     if "fit overhead" in results:
         checks.append(("fit overhead <= 5% (100-step epochs)", *(r <= 0.05 for r in results["fit overhead"])))
+    if "conditional" in results:
+        wall, cpu = (max(ratios[column] for ratios in results["conditional"].values()) for column in (0, 1))
+        checks.append(("conditional step within 10% of unconditional", wall <= 1.1, cpu <= 1.1))
     verdict = {True: "PASS", False: "FAIL", None: "-"}
     print("\nChecks (on wall-clock / on CPU time): " + ", ".join(
         f"{name}: {verdict[wall]}/{verdict[cpu]}" for name, wall, cpu in checks)

@@ -1,4 +1,4 @@
-"""Files a run leaves for people: metrics.json and plots."""
+"""Files a run leaves for people: its config, metrics.json and plots."""
 
 import csv
 import json
@@ -8,12 +8,38 @@ import keras_gan
 
 
 def write_metrics(metrics, path):
-    """Writes `metrics` as indented JSON, atomically (a kill never leaves half a file)."""
-    temporary = f"{path}.tmp"
-    with open(temporary, "w", encoding="utf-8") as file:
-        json.dump(metrics, file, indent=2, sort_keys=True)
-        file.write("\n")
-    os.replace(temporary, path)
+    """Writes `metrics` as indented JSON, atomically."""
+    _write_atomically(path, json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+
+
+def write_config(config, path):
+    """Writes `config` as a config file, atomically: `--config=<path>` repeats the run.
+
+    Args:
+        config: The run's resolved `ml_collections.ConfigDict`.
+        path: Where to write, `<output_dir>/config.py`.
+    """
+    launcher = config.dataset if config.dataset in ("cifar10", "toy", "image_folder") else "mnist"
+    values = "".join(f"            {name!r}: {value!r},\n" for name, value in sorted(config.to_dict().items()))
+    text = f'''"""The settings of the run in this directory, as it ran them.
+
+Rerunning into this directory resumes the run; into another, it repeats it (the same weights):
+
+    python -m experiments.{launcher} --config={path} --output_dir=NEW_DIR
+
+with the same --data_dir for data read from disk.
+"""
+
+from experiments.configs import base
+
+
+def get_config():
+    return base.from_values(
+        {{
+{values}        }}
+    )
+'''
+    _write_atomically(path, text)
 
 
 def save_models(gan, output_dir):
@@ -82,3 +108,11 @@ def plot_samples_2d(samples, modes, path, title=""):
     figure.tight_layout()
     figure.savefig(path)
     pyplot.close(figure)
+
+
+def _write_atomically(path, text):
+    """Writes `text` to `path` through a temporary file: a kill never leaves half a file."""
+    temporary = f"{path}.tmp"
+    with open(temporary, "w", encoding="utf-8") as file:
+        file.write(text)
+    os.replace(temporary, path)

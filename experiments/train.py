@@ -1,18 +1,18 @@
-"""`train_and_evaluate`: one image-GAN experiment, from data to exported files.
+"""`train_and_evaluate`: the run every launcher makes, from a config to the files it leaves.
 
 Output directory layout:
 
-    flags.txt               the effective settings, a valid --flagfile
+    config.py               the run's settings: --config=<it> repeats the run
     backup/epoch_NNNN/      training state after N epochs: rerunning resumes from it
     checkpoints/last.keras  the whole GAN after the latest epoch (previous.keras: the one before)
-    tensorboard/            scalars and sample grids
-    grids/                  samples_epoch_NNNN.png, nearest neighbour on the right
-    interpolation.png       latent interpolations (the paper's Figure 3)
+    tensorboard/            scalars (and sample grids of images)
     history.csv             per-epoch metrics, one row per epoch across resumes
-    learning_curve.png      Parzen log-likelihood against epoch
-    metrics.json            final Parzen estimate, wall time, settings
+    metrics.json            final metrics, weights digest, wall time
     gan.keras               the trained GAN
-    generator.keras         the sampling generator (EMA copy when enabled)
+    generator.keras         the sampling generator (EMA copy when enabled), generator.json its prior
+    images: grids/samples_epoch_NNNN.png (nearest neighbour on the right), interpolation.png
+            (the paper's Figure 3), learning_curve.png (Parzen log-likelihood against epoch)
+    toy:    samples.png, or figure1.png (the paper's Figure 1)
 
 In a multi-worker run only the chief writes there (the others write to
 temporary directories), and every file is written atomically or per epoch,
@@ -20,7 +20,6 @@ so a killed run leaves no broken file.
 """
 
 import csv
-import dataclasses
 import hashlib
 import os
 import time
@@ -31,74 +30,160 @@ import tensorflow as tf
 
 import keras_gan
 from experiments import reporting
+from experiments import sources
+from experiments.configs import base
 from keras_gan import callbacks as gan_callbacks
 from keras_gan import checkpoints
+from keras_gan import validation
 from keras_gan.callbacks.non_finite_guard import NonFiniteGuard
+from keras_gan.data import splits
+
+# Training steps per tf.function call when `steps_per_execution` is None and
+# there is no strategy: the same weights as 1, bit for bit, with less time
+# between steps (BENCHMARKS.md). Under a strategy 1, where Keras cannot run
+# more on several replicas (keras-team/keras#19246).
+STEPS_PER_EXECUTION_ONE_DEVICE = 10
+_JIT_COMPILE = {"auto": "auto", "true": True, "false": False}
 
 
-def _small_mlp(image_shape):
-    """A 64-unit MLP pair: fast runs for tests, not a model of the paper."""
-
-    def generator(latent_dim, seed, output_activation="sigmoid", **unused):
-        return keras_gan.models.mlp_generator(
-            latent_dim, image_shape, hidden_units=(64,), output_activation=output_activation, seed=seed
-        )
-
-    def discriminator(seed):
-        return keras_gan.models.mlp_discriminator(image_shape, hidden_units=(64,), seed=seed)
-
-    return generator, discriminator
-
-
-# The paper's networks, for the datasets it trained them on. Every dataset of
-# `keras_gan.data.DATASETS` has `mlp_small`, shaped by its registry entry.
-_PAPER_ARCHITECTURES = {
-    "mnist": (keras_gan.models.mnist_generator, keras_gan.models.mnist_discriminator),
-    "cifar10": (keras_gan.models.cifar10_generator, keras_gan.models.cifar10_discriminator),
-}
-# Neighbour columns compare samples with this many training images at most.
-_NEIGHBOUR_POOL = 10000
-
-
-def train_and_evaluate(config):
-    """Trains a GAN on `config.dataset` and writes everything to `config.output_dir`.
+def train_and_evaluate(config, output_dir, data_dir=None):
+    """Trains the GAN `config` describes and writes everything to `output_dir`.
 
     Rerunning with the same config resumes from the last finished epoch.
 
+    Example:
+
+    ```python
+    from experiments.configs import toy_ring
+
+    config = toy_ring.get_config()
+    config.epochs = 2
+    metrics = train_and_evaluate(config, "runs/ring")
+    ```
+
     Args:
-        config: An `experiments.config.TrainConfig`.
+        config: A `ml_collections.ConfigDict` of `experiments/configs/`.
+        output_dir: The run's directory.
+        data_dir: Optional directory of local data (`--data_dir`).
 
     Returns:
         The metrics dict also written to `metrics.json`.
 
     Raises:
+        ValueError: for a bad setting, before any data is loaded when the
+            experiments check it, else where the library receives it.
         keras_gan.callbacks.NonFiniteLossError: when training diverges; the
             checkpoints then still hold the last finite weights.
     """
     start = time.time()
+    config = resolve(config)
+    check_settings(config)
     strategy = setup_run(config)
-    data = ImageData(config)
-    preset = config.resolved_preset()
-    steps_per_epoch = data.steps_per_epoch(preset.batch_size, config.discriminator_steps)
-    with strategy.scope():
-        gan = build_gan(config, preset, data.pixel_mean)
-        compile_gan(gan, config, preset, steps_per_epoch)
+    data = sources.get(config, data_dir)
     batches = shard_by_data(
-        keras_gan.data.training_pipeline(
-            data.train, preset.batch_size, config.discriminator_steps, seed=config.seed
-        )
+        keras_gan.data.training_pipeline(data.train, config.batch_size, config.discriminator_steps, seed=config.seed)
     )
-    with keras_gan.distribute.writable_directory(config.output_dir, strategy) as output_dir:
-        run = dataclasses.replace(config, output_dir=output_dir)
-        trim_history(run, restore_from=config.output_dir)
+    steps_per_epoch = data.num_examples // (config.batch_size * config.discriminator_steps)
+    with strategy.scope():
+        generator, discriminator = data.networks(config)
+        gan = make_gan(config, generator, discriminator)
+        compile_gan(gan, config, steps_per_epoch)
+    with keras_gan.distribute.writable_directory(output_dir, strategy) as directory:
+        reporting.write_config(config, os.path.join(directory, "config.py"))
+        trim_history(directory, restore_from=output_dir)
         history = gan.fit(
             batches,
             epochs=config.epochs,
-            callbacks=training_callbacks(run, data, restore_from=config.output_dir, dataset=batches),
+            callbacks=run_callbacks(
+                directory, data.callbacks(config, directory), restore_from=output_dir, dataset=batches
+            ),
             verbose=config.verbose,
             shuffle=False,  # training_pipeline shuffles, with the run's seed.
         )
-        return finish_run(run, gan, data, history, start)
+        metrics = {
+            **data.evaluate(config, gan, directory),
+            "epochs": int(config.epochs),
+            "num_replicas": int(strategy.num_replicas_in_sync),
+            "weights_sha256": weights_digest(gan),
+            "wall_time_seconds": round(time.time() - start, 1),
+            "latent_prior": config.latent_prior,
+            "latent_dim": int(config.latent_dim),
+            "final_logs": {k: float(v[-1]) for k, v in history.history.items() if v},
+        }
+        reporting.save_models(gan, directory)
+        reporting.write_metrics(metrics, os.path.join(directory, "metrics.json"))
+    return metrics
+
+
+def resolve(config):
+    """A copy of `config` as the run uses it: `steps_per_execution` decided.
+
+    None means 10 steps per call on one device and 1 under a strategy.
+    """
+    config = config.copy_and_resolve_references()
+    if config.steps_per_execution is None:
+        config.steps_per_execution = STEPS_PER_EXECUTION_ONE_DEVICE if config.strategy == "default" else 1
+    return config
+
+
+def check_settings(config):
+    """Checks the settings that only the experiments read, before anything runs.
+
+    The others are checked where the library receives them: the game's by
+    `keras_gan.GAN`, `batch_size` and `discriminator_steps` by
+    `training_pipeline`, the optimizer's by `keras_gan.optimizer_factory`,
+    `strategy` and `logical_cpus` by `keras_gan.distribute`, the data's by
+    `keras_gan.data`.
+    """
+    expected = base.get_config(config.dataset)
+    if set(config) != set(expected):
+        raise ValueError(
+            f"The config does not hold the settings of dataset={config.dataset!r}. Received: "
+            f"settings {sorted(config)}. Expected {sorted(expected)}: start from a config of that "
+            "kind of data in experiments/configs/."
+        )
+    for name, check in _CHECKS.items():
+        if name in config:
+            check(name, config[name])
+
+
+def _check_choice(choices):
+    def check(name, value):
+        if value not in choices:
+            raise ValueError(
+                f"Invalid value for argument `{name}`. Received: {name}={value!r}. "
+                f"Expected one of {list(choices)}."
+            )
+
+    return check
+
+
+def _check_range(name, value):
+    if value is None:
+        return
+    try:
+        splits.parse_split(value)
+    except ValueError:
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Received: {name}={value!r}. Expected an index "
+            "range 'start:stop' with start < stop, e.g. '0:7000'."
+        ) from None
+
+
+_CHECKS = {
+    "epochs": validation.check_positive_int,
+    "jit_compile": _check_choice(_JIT_COMPILE),
+    "verbose": _check_choice((0, 1, 2)),
+    "grid_every": validation.check_positive_int,
+    "parzen_every": lambda name, value: validation.check_int_at_least(name, value, 0),
+    "parzen_samples": validation.check_positive_int,
+    "num_examples": validation.check_positive_int,
+    "preprocessing": _check_choice(("gcn", "scale")),
+    "conditioning": _check_choice(keras_gan.models.CONDITIONINGS),
+    "train_range": _check_range,
+    "valid_range": _check_range,
+    "test_range": _check_range,
+}
 
 
 def setup_run(config):
@@ -113,6 +198,61 @@ def setup_run(config):
     if config.deterministic:
         tf.config.experimental.enable_op_determinism()
     return keras_gan.distribute.make_strategy(config.strategy)
+
+
+def make_gan(config, generator, discriminator):
+    """The `GAN` of a run: its noise, k and remedies, each setting named as `GAN`'s argument.
+
+    A conditional run's networks already take labels (`sources`): the GAN
+    reads the number of classes from them.
+    """
+    settings = {name: config[name] for name in _GAN_SETTINGS}
+    return keras_gan.GAN(generator, discriminator, ema_decay=config.ema_decay or None, **settings)  # ema 0: off
+
+
+def compile_gan(gan, config, steps_per_epoch):
+    """Compiles `gan` with the config's optimizers, game, penalty and execution settings."""
+    d_optimizer, g_optimizer = (make_optimizer(config, steps_per_epoch) for _ in range(2))
+    gan.compile(
+        d_optimizer=d_optimizer,
+        g_optimizer=g_optimizer,
+        loss=config.loss,
+        regularizer=regularizer(config),
+        jit_compile=_JIT_COMPILE[config.jit_compile],
+        steps_per_execution=config.steps_per_execution,
+    )
+
+
+def make_optimizer(config, steps_per_epoch):
+    """A fresh optimizer with the config's settings, each named as `make_optimizer`'s argument."""
+    settings = {name: config[name] for name in _OPTIMIZER_SETTINGS}
+    return keras_gan.optimizer_factory.make_optimizer(
+        config.optimizer, config.learning_rate, steps_per_epoch, **settings
+    )
+
+
+def regularizer(config):
+    """The penalty on D the config asks for (`keras_gan.losses`), or None."""
+    if config.r1_weight and config.gradient_penalty:
+        raise ValueError(
+            "Two penalties on the discriminator. Received: r1_weight="
+            f"{config.r1_weight}, gradient_penalty={config.gradient_penalty}. Expected at most one "
+            "of them above 0."
+        )
+    if config.gradient_penalty:
+        return keras_gan.losses.GradientPenalty(config.gradient_penalty)
+    return keras_gan.losses.R1(config.r1_weight) if config.r1_weight else None
+
+
+_GAN_SETTINGS = ("latent_prior", "discriminator_steps", "real_label", "instance_noise", "seed")
+_OPTIMIZER_SETTINGS = (
+    "beta_1",
+    "momentum",
+    "final_momentum",
+    "momentum_saturate_epoch",
+    "decay_factor",
+    "min_learning_rate",
+)
 
 
 def shard_by_data(batches):
@@ -131,7 +271,7 @@ def shard_by_data(batches):
     return batches.with_options(options)
 
 
-def trim_history(config, restore_from):
+def trim_history(output_dir, restore_from):
     """Drops the `history.csv` rows of epochs that the backup will redo.
 
     CSVLogger writes an epoch's row before the backup of that epoch (the
@@ -139,11 +279,11 @@ def trim_history(config, restore_from):
     epoch, and would otherwise log it twice.
 
     Args:
-        config: The run's `TrainConfig`; the file is in `config.output_dir`.
+        output_dir: The directory of `history.csv`.
         restore_from: The output directory whose `backup/` the run resumes from.
     """
     epochs_done = checkpoints.latest_backup_epoch(os.path.join(restore_from, "backup"))
-    path = os.path.join(config.output_dir, "history.csv")
+    path = os.path.join(output_dir, "history.csv")
     if not os.path.exists(path):
         return
     with open(path, newline="", encoding="utf-8") as file:
@@ -160,121 +300,8 @@ def trim_history(config, restore_from):
     os.replace(temporary, path)
 
 
-class ImageData:
-    """The splits one run needs: a training dataset and evaluation arrays."""
-
-    def __init__(self, config):
-        options = _load_options(config)
-        train_split = config.train_range or "train"
-        self.train = keras_gan.data.load(config.dataset, train_split, **options)
-        self.train_array = keras_gan.data.load_array(config.dataset, train_split, **options)
-        self.validation = keras_gan.data.load_array(
-            config.dataset, config.valid_range or "validation", **options
-        )
-        # Offline, the held-out range is both the sigma-selection and test set.
-        test_split = config.test_range or ("test" if config.valid_range is None else None)
-        self.test = (
-            keras_gan.data.load_array(config.dataset, test_split, **options)
-            if test_split
-            else self.validation
-        )
-        splits = (("training", self.train_array), ("validation", self.validation), ("test", self.test))
-        for split, array in splits:
-            check_finite(array, f"{config.dataset} {split} data")
-        self.pixel_mean = keras_gan.data.pixel_mean(self.train_array)
-        self.neighbours = self.train_array[:_NEIGHBOUR_POOL]
-
-    def steps_per_epoch(self, batch_size, discriminator_steps):
-        return max(1, len(self.train_array) // (batch_size * discriminator_steps))
-
-
-def check_finite(array, name):
-    """Raises a `ValueError` naming the first NaN or Inf in `array`."""
-    finite = np.isfinite(array)
-    if not finite.all():
-        index = np.argwhere(~finite)[0]
-        raise ValueError(
-            f"The {name} contains NaN or Inf. Received: {array[tuple(index)]} at index "
-            f"{tuple(int(i) for i in index)} of an array of shape {array.shape}. Expected finite "
-            "values: fix or drop those examples."
-        )
-
-
-def build_gan(config, preset, pixel_mean):
-    """Builds the generator, discriminator and GAN that `config` describes."""
-    spec = keras_gan.data.dataset_spec(config.dataset)
-    architectures = {"mlp_small": _small_mlp(spec.image_shape)}
-    if spec.name in _PAPER_ARCHITECTURES:
-        architectures["paper"] = _PAPER_ARCHITECTURES[spec.name]
-    try:
-        make_generator, make_discriminator = architectures[config.architecture]
-    except KeyError:
-        raise ValueError(
-            f"Unknown architecture for {config.dataset}. Received: architecture="
-            f"{config.architecture!r}. Expected one of {sorted(architectures)}."
-        ) from None
-    if spec.paper_value_range == (0, 1):
-        # A sigmoid output, its bias initialised to the logit of the mean image.
-        generator = make_generator(latent_dim=config.latent_dim, data_mean=pixel_mean, seed=config.seed)
-    else:
-        activation = "linear" if _uses_gcn(config) else "tanh"
-        generator = make_generator(
-            latent_dim=config.latent_dim, output_activation=activation, seed=config.seed
-        )
-    return make_gan(config, preset, generator, make_discriminator(seed=config.seed + 1000))
-
-
-def make_gan(config, preset, generator, discriminator):
-    """The `GAN` of a run: the config's noise and k, the preset's remedies."""
-    return keras_gan.GAN(
-        generator,
-        discriminator,
-        latent_prior=config.latent_prior,
-        discriminator_steps=config.discriminator_steps,
-        seed=config.seed,
-        **preset.gan_options,
-    )
-
-
-def compile_gan(gan, config, preset, steps_per_epoch):
-    """Compiles `gan` with the preset's optimizers and loss, the config's execution settings."""
-    d_optimizer, g_optimizer = preset.make_optimizers(steps_per_epoch)
-    gan.compile(
-        d_optimizer=d_optimizer,
-        g_optimizer=g_optimizer,
-        generator_loss=preset.generator_loss,
-        jit_compile=_jit_compile(config.jit_compile),
-        steps_per_execution=config.resolved_steps_per_execution(),
-    )
-
-
-def training_callbacks(config, data, restore_from=None, dataset=None):
-    """The paper's figures, then logging and checkpoints (see `run_callbacks`).
-
-    `ParzenEstimate` comes before the callbacks that read its log keys.
-    """
-    figures = [
-        gan_callbacks.SampleGrid(
-            os.path.join(config.output_dir, "grids"),
-            every_n_epochs=config.grid_every,
-            training_data=data.neighbours,
-            log_dir=os.path.join(config.output_dir, "tensorboard"),
-        ),
-    ]
-    if config.parzen_every:
-        figures.append(
-            gan_callbacks.ParzenEstimate(
-                data.validation,
-                every_n_epochs=config.parzen_every,
-                num_samples=config.parzen_samples,
-                seed=config.seed,
-            )
-        )
-    return run_callbacks(config, figures, restore_from=restore_from, dataset=dataset)
-
-
-def run_callbacks(config, figure_callbacks=(), restore_from=None, dataset=None):
-    """Every launcher's callbacks, in the order that keeps a killed run consistent.
+def run_callbacks(output_dir, figure_callbacks=(), restore_from=None, dataset=None):
+    """Every run's callbacks, in the order that keeps a killed run consistent.
 
     Keras calls callbacks in list order. `NonFiniteGuard` comes first, so a
     diverged step raises before any later callback can save NaN weights.
@@ -283,10 +310,10 @@ def run_callbacks(config, figure_callbacks=(), restore_from=None, dataset=None):
     else has recorded it (see `trim_history`).
 
     Args:
-        config: The run's `TrainConfig`; files go to `config.output_dir`.
+        output_dir: The directory the files go to.
         figure_callbacks: Callbacks that draw figures or add log keys.
         restore_from: Output directory whose backup a rerun resumes from;
-            defaults to `config.output_dir`.
+            defaults to `output_dir`.
         dataset: The dataset passed to `fit`. Pass it: a resumed run then
             continues the sequence of shuffle orders instead of restarting it
             (see `backup_and_restore`).
@@ -294,14 +321,13 @@ def run_callbacks(config, figure_callbacks=(), restore_from=None, dataset=None):
     Returns:
         A list of callbacks.
     """
-    output = config.output_dir
     return [
         NonFiniteGuard(),
         *figure_callbacks,
-        keras.callbacks.CSVLogger(os.path.join(output, "history.csv"), append=True),
-        keras.callbacks.TensorBoard(os.path.join(output, "tensorboard")),
-        gan_callbacks.ModelCheckpoint(os.path.join(output, "checkpoints")),
-        backup_and_restore(restore_from or output, write_dir=output, dataset=dataset),
+        keras.callbacks.CSVLogger(os.path.join(output_dir, "history.csv"), append=True),
+        keras.callbacks.TensorBoard(os.path.join(output_dir, "tensorboard")),
+        gan_callbacks.ModelCheckpoint(os.path.join(output_dir, "checkpoints")),
+        backup_and_restore(restore_from or output_dir, write_dir=output_dir, dataset=dataset),
     ]
 
 
@@ -324,37 +350,7 @@ def backup_and_restore(output_dir, write_dir=None, dataset=None):
         dataset: Optional, the dataset passed to `fit`.
     """
     write_dir = os.path.join(write_dir, "backup") if write_dir else None
-    return gan_callbacks.BackupAndRestore(
-        os.path.join(output_dir, "backup"), write_dir=write_dir, dataset=dataset
-    )
-
-
-def finish_run(config, gan, data, history, start):
-    """The final evaluation and files: Parzen, figures, models, metrics.json."""
-    output = config.output_dir
-    samples = gan.generate(config.parzen_samples, seed=config.seed)
-    evaluation = keras_gan.metrics.evaluate_samples(
-        samples, ("parzen",), reference=data.test, validation=data.validation
-    )
-    keras_gan.images.save_png(
-        keras_gan.sample_grids.interpolation_grid(gan, rows=10, steps=10, seed=config.seed),
-        os.path.join(output, "interpolation.png"),
-    )
-    reporting.plot_learning_curve(os.path.join(output, "history.csv"), os.path.join(output, "learning_curve.png"))
-    reporting.save_models(gan, output)
-    metrics = {
-        **evaluation,
-        "parzen_num_samples": int(config.parzen_samples),
-        "epochs": int(config.epochs),
-        "num_replicas": int(gan.distribute_strategy.num_replicas_in_sync),
-        "weights_sha256": weights_digest(gan),
-        "wall_time_seconds": round(time.time() - start, 1),
-        "latent_prior": config.latent_prior,
-        "latent_dim": int(config.latent_dim),
-        "final_logs": {k: float(v[-1]) for k, v in history.history.items() if v},
-    }
-    reporting.write_metrics(metrics, os.path.join(output, "metrics.json"))
-    return metrics
+    return gan_callbacks.BackupAndRestore(os.path.join(output_dir, "backup"), write_dir=write_dir, dataset=dataset)
 
 
 def weights_digest(model):
@@ -366,22 +362,3 @@ def weights_digest(model):
     for weight in model.weights:
         digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(weight.value)).tobytes())
     return digest.hexdigest()
-
-
-def _load_options(config):
-    """`load`'s pixel options: the range the dataset's paper generator outputs, or GCN."""
-    options = {"data_dir": config.data_dir}
-    if _uses_gcn(config):
-        options["preprocessing"] = "gcn"
-    else:
-        options["value_range"] = keras_gan.data.dataset_spec(config.dataset).paper_value_range
-    return options
-
-
-def _uses_gcn(config):
-    """`config.preprocessing` (the CIFAR-10 launcher's flag) applies where the paper used GCN."""
-    return config.preprocessing == "gcn" and keras_gan.data.dataset_spec(config.dataset).paper_gcn
-
-
-def _jit_compile(value):
-    return {"auto": "auto", "true": True, "false": False}[value]

@@ -5,6 +5,7 @@ runs `export_generator`; see `export/exporter.py` for what OUT holds.
 """
 
 from export import exporter
+from export import precision
 from export import saved_model
 from export import source
 from export import tflite

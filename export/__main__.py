@@ -7,8 +7,11 @@ Usage:
       [--parzen_images=IDX_FILE] [--flagfile=FILE]
 
 `--generator` may also be a whole `keras_gan.GAN` saved as `.keras`: its
-sampling generator and its prior are exported. Errors print one line,
-`error: ...`, and exit with status 1 (2 for bad flags).
+sampling generator and its prior are exported. A `keras_gan.Generator` or
+GAN file records its prior and number of classes; a conditional one is
+exported with `labels` inputs, with no flag to add. A generator trained
+under a mixed precision policy is exported, and verified, as a float32 copy.
+Errors print one line, `error: ...`, and exit with status 1 (2 for bad flags).
 """
 
 import sys
@@ -35,8 +38,9 @@ _PRIOR = flags.DEFINE_enum(
     "prior",
     None,
     ["uniform", "gaussian", "spherical"],
-    "Prior of a bare generator whose file records none (a GAN file or a generator.json "
-    "sidecar takes precedence). Default: uniform.",
+    "Prior of a generator whose file records none (an older plain Keras model without a "
+    "generator.json sidecar). A keras_gan.Generator or GAN file records its own, which "
+    "this may not contradict. Default: uniform.",
 )
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace an existing export in --output_dir.")
 _PARZEN_IMAGES = flags.DEFINE_string(
@@ -99,6 +103,15 @@ def main(argv):
         sys.exit(1)
     checks = report["verification"]
     print(f"Exported {report['source']['path']} to {_OUTPUT_DIR.value}")
+    conditional = f", {report['num_classes']} classes" if report["num_classes"] else ""
+    print(f"  prior {report['prior']} (from the {report['prior_origin']}){conditional}")
+    precision = report["precision"]
+    if precision["source_policies"] != ["float32"]:
+        policies = ", ".join(precision["source_policies"])
+        print(
+            f"  exported in float32 from {policies} (differs from the {policies} generator "
+            f"by up to {precision['max_abs_difference_to_source']:.2g}; not checked)"
+        )
     print(f"  saved_model: max abs error {checks['saved_model']['max_abs_error']:.2g}")
     for mode, check in checks.get("tflite", {}).items():
         size, error = check["size_bytes"], check["max_abs_error"]

@@ -3,12 +3,25 @@
 The output directory holds:
 
 ```
-OUT/saved_model/               signatures `generate` and `sample`
+OUT/saved_model/               signatures `generate(z[, labels])` and `sample(num_samples, seed[, labels])`
 OUT/generator.tflite           float32 LiteRT model of `generate` (--tflite)
 OUT/generator_dynamic.tflite   int8 weights (--quantize=dynamic)
 OUT/generator_float16.tflite   float16 weights (--quantize=float16)
 OUT/export.json                what was exported, from what, and the checks
 ```
+
+A conditional generator (a `keras_gan.Generator` or GAN with `num_classes`)
+is exported with labels: every signature and the LiteRT model take int32
+`labels` `[batch]` besides their other inputs (see `export/saved_model.py`),
+and the checks run on labels `i % num_classes`, every class.
+
+A generator trained under a mixed precision policy (`mixed_float16`,
+`mixed_bfloat16`) is exported as a float32 copy with the same weights
+(`export.precision.float32_copy`; LiteRT has no float16 MatMul): the checks
+hold the artifacts to that copy, the model exported, and `export.json`'s
+`precision` records the source policy and, for information only, the
+largest difference between the copy's outputs and the mixed-precision
+generator's on the checks' noise.
 
 Everything is written to a temporary directory beside OUT and renamed into
 place only after every artifact has been written and verified, so a failed
@@ -16,6 +29,7 @@ export leaves no half-written OUT, and an existing OUT (replaced only with
 `overwrite=True`) stays intact until the new one is complete.
 """
 
+import dataclasses
 import datetime
 import hashlib
 import importlib.metadata
@@ -29,6 +43,7 @@ import numpy as np
 import tensorflow as tf
 
 import keras_gan
+from export import precision as precision_lib
 from export import saved_model
 from export import source as source_lib
 from export import tflite as tflite_lib
@@ -36,7 +51,8 @@ from export import verify
 
 EXPORT_JSON = "export.json"
 SAVED_MODEL_DIR = "saved_model"
-FORMAT_VERSION = 1
+# 2: `sample`'s integer inputs are all int32 (version 1 had an int64 `seed`); labels.
+FORMAT_VERSION = 2
 
 
 def export_generator(
@@ -66,8 +82,10 @@ def export_generator(
             `keras_gan.GAN` (its sampling generator is exported), or such a
             model in memory.
         output_dir: Path of the directory to create.
-        prior: Prior name for a bare generator whose file records none (see
-            `export.load_source`); default `"uniform"`.
+        prior: Prior name for a generator whose file records none (an
+            older plain `keras.Model` without a sidecar; see
+            `export.load_source`); default `"uniform"`. A `keras_gan.Generator`
+            or GAN file records its own, which this may not contradict.
         tflite: Bool, whether to write the float32 `generator.tflite`.
         quantize: `"none"`, `"dynamic"` (int8 weights) or `"float16"`, or a
             list of them; a quantized variant implies `tflite=True` and is
@@ -119,7 +137,15 @@ def export_generator(
 
 def _write_and_verify(loaded, staging, tflite, modes, parzen_data, parzen_samples, batch, seed):
     z = np.asarray(loaded.prior_fn((batch, loaded.latent_dim), seed=seed), np.float32)
-    expected = np.asarray(loaded.generator(z, training=False), np.float32)
+    labels = _every_class(loaded.num_classes, batch)
+    inputs = z if labels is None else [z, labels]
+    source_generator = loaded.generator
+    loaded, precision = _as_float32(loaded)
+    expected = np.asarray(loaded.generator(inputs, training=False), np.float32)
+    if loaded.generator is not source_generator:
+        # Reported, not checked: the mixed-precision generator's own rounding.
+        mixed = np.asarray(source_generator(inputs, training=False), np.float32)
+        precision["max_abs_difference_to_source"] = verify.max_error(expected, mixed)[0]
     signatures = saved_model.save_saved_model(loaded, staging / SAVED_MODEL_DIR)
     checks, files = {}, {"saved_model": SAVED_MODEL_DIR}
     if tflite:
@@ -127,13 +153,14 @@ def _write_and_verify(loaded, staging, tflite, modes, parzen_data, parzen_sample
         for mode in ("none", *modes):
             path = staging / tflite_lib.FILENAMES[mode]
             path.write_bytes(tflite_lib.convert(staging / SAVED_MODEL_DIR, quantize=mode))
-            checks["tflite"][mode] = verify.check_tflite(path, z, expected, quantize=mode)
+            checks["tflite"][mode] = verify.check_tflite(path, z, expected, quantize=mode, labels=labels)
             files[f"tflite_{mode}"] = path.name
     if parzen_data is not None and modes:
         checks["parzen"] = _check_parzen(loaded, staging, modes, parzen_data, parzen_samples, seed)
     # Last: the separate process costs a TensorFlow import (~10 s).
     checks["saved_model"] = verify.check_saved_model(
-        staging / SAVED_MODEL_DIR, z, expected, prior=loaded.prior, seed=seed
+        staging / SAVED_MODEL_DIR, z, expected, prior=loaded.prior, seed=seed,
+        labels=labels, num_classes=loaded.num_classes,
     )
     return {
         "format_version": FORMAT_VERSION,
@@ -143,8 +170,11 @@ def _write_and_verify(loaded, staging, tflite, modes, parzen_data, parzen_sample
         "prior": loaded.prior or "custom",
         "prior_origin": loaded.prior_origin,
         "prior_file": None if loaded.prior_file is None else str(loaded.prior_file),
+        "num_classes": loaded.num_classes,
+        "num_classes_origin": loaded.num_classes_origin,
         "output_shape": list(loaded.output_shape),
         "output_dtype": "float32",
+        "precision": precision,
         "value_range": {
             "declared": None if loaded.value_range is None else list(loaded.value_range),
             "observed": [float(expected.min()), float(expected.max())],
@@ -156,13 +186,36 @@ def _write_and_verify(loaded, staging, tflite, modes, parzen_data, parzen_sample
     }
 
 
+def _as_float32(loaded):
+    """`loaded` with a float32 copy of its generator if that computes in lower precision.
+
+    Returns the source to export and `export.json`'s `precision` record.
+    """
+    policies = precision_lib.reduced_precision_policies(loaded.generator)
+    if not policies:
+        return loaded, {"source_policies": ["float32"], "exported_dtype": "float32"}
+    record = {
+        "source_policies": policies,
+        "exported_dtype": "float32",
+        "exported_as": "a float32 copy of the generator (every layer's dtype policy float32, "
+        "the same weights); the checks hold the artifacts to this copy",
+        "max_abs_difference_to_source": None,
+        "difference_meaning": "max |float32 copy - source generator| on the checks' noise; "
+        "reported, not checked",
+    }
+    copy = precision_lib.float32_copy(loaded.generator)
+    return dataclasses.replace(loaded, generator=copy), record
+
+
 def _check_parzen(loaded, staging, modes, parzen_data, num_samples, seed):
     validation, test = parzen_data
     z = np.asarray(loaded.prior_fn((num_samples, loaded.latent_dim), seed=seed + 1), np.float32)
+    labels = _every_class(loaded.num_classes, num_samples)
     reference = staging / tflite_lib.FILENAMES["none"]
     reports = {}
     for mode in modes:
-        gap = verify.parzen_gap(reference, staging / tflite_lib.FILENAMES[mode], z, validation, test)
+        candidate = staging / tflite_lib.FILENAMES[mode]
+        gap = verify.parzen_gap(reference, candidate, z, validation, test, labels=labels)
         if gap["difference_nats"] > gap["tolerance_nats"]:
             raise verify.VerificationError(
                 f"The {mode} model's Parzen log-likelihood is {gap['candidate']['mean']:.2f} "
@@ -171,6 +224,13 @@ def _check_parzen(loaded, staging, modes, parzen_data, num_samples, seed):
             )
         reports[mode] = gap
     return reports
+
+
+def _every_class(num_classes, num_samples):
+    """Labels `i % num_classes` (each class equally often), or `None` if unconditional."""
+    if num_classes is None:
+        return None
+    return np.arange(num_samples, dtype=np.int32) % num_classes
 
 
 def _check_parzen_data(parzen_data, output_shape):
@@ -194,19 +254,18 @@ def _describe_source(loaded):
 
 
 def _describe_signatures(loaded, names):
+    integer = saved_model.INT_DTYPE.name
     images = {"images": {"dtype": "float32", "shape": [None, *loaded.output_shape]}}
-    described = {
-        saved_model.GENERATE: {
-            "inputs": {"z": {"dtype": "float32", "shape": [None, loaded.latent_dim]}},
-            "outputs": images,
-        }
-    }
+    generate_inputs = {"z": {"dtype": "float32", "shape": [None, loaded.latent_dim]}}
+    sample_inputs = {"num_samples": {"dtype": integer, "shape": []}, "seed": {"dtype": integer, "shape": []}}
+    if loaded.num_classes is not None:
+        labels = {"dtype": integer, "values": f"[0, {loaded.num_classes})"}
+        generate_inputs["labels"] = {**labels, "shape": [None], "meaning": "one class per row of z"}
+        sample_inputs["labels"] = {**labels, "shape": ["num_samples"], "meaning": "one class per example"}
+    described = {saved_model.GENERATE: {"inputs": generate_inputs, "outputs": images}}
     if saved_model.SAMPLE in names:
         described[saved_model.SAMPLE] = {
-            "inputs": {
-                "num_samples": {"dtype": "int32", "shape": []},
-                "seed": {"dtype": "int64", "shape": []},
-            },
+            "inputs": sample_inputs,
             "outputs": images,
             "noise": f"export.stateless_latent({loaded.prior!r}, num_samples, "
             f"{loaded.latent_dim}, seed): stateless ops with seed [seed, 0]",

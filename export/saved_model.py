@@ -1,14 +1,23 @@
 """`GeneratorModule`: a generator as a SavedModel with named signatures.
 
-The SavedModel serves two signatures, both with a dynamic batch dimension:
+The SavedModel serves two signatures, both with a dynamic batch dimension.
+Every integer input is int32 (`INT_DTYPE`), the dtype of the Keras label
+input and of a plain `tf.constant(7)`:
 
-- `generate`: `z` float32 `[batch, latent_dim]` -> `images` float32
-  `[batch, *example_shape]`, the generator applied to given noise;
-- `sample`: `num_samples` int32 scalar and `seed` int64 scalar -> `images`,
-  noise drawn inside the graph from the model's own prior with stateless
-  random ops (seed `[seed, 0]`), so the same seed gives the same images on
-  every machine and every call. `stateless_latent` computes the same noise
-  in Python.
+- `generate`: `z` float32 `[batch, latent_dim]` (and, for a conditional
+  generator, `labels` int32 `[batch]` in `[0, num_classes)`) -> `images`
+  float32 `[batch, *example_shape]`, the generator applied to given noise;
+- `sample`: `num_samples` int32 scalar and `seed` int32 scalar (and, for a
+  conditional generator, `labels` int32 `[num_samples]`, one class per
+  example: draw them yourself for random classes) -> `images`, noise drawn
+  inside the graph from the model's own prior with stateless random ops
+  (seed `[seed, 0]`), so the same seed gives the same images on every
+  machine and every call. `stateless_latent` computes the same noise in
+  Python.
+
+Both signatures reject labels outside `[0, num_classes)` (the one-hot
+encoding would otherwise silently map them to a zero vector), and `sample`
+rejects labels whose count is not `num_samples`.
 
 The `sample` noise follows the prior's distribution but is not the noise
 `keras_gan.GAN.sample_latent` draws for the same seed (Keras uses its own
@@ -29,6 +38,7 @@ import tensorflow as tf
 
 GENERATE = "generate"
 SAMPLE = "sample"
+INT_DTYPE = tf.int32
 _SQRT_3 = math.sqrt(3.0)
 
 
@@ -46,7 +56,7 @@ def stateless_latent(prior, num_samples, latent_dim, seed):
             `"spherical"` (Gaussian normalised to unit norm).
         num_samples: Int or int32 scalar tensor, the batch size.
         latent_dim: Int, the size of z.
-        seed: Int or int64 scalar tensor.
+        seed: Int or int32 scalar tensor.
 
     Returns:
         A float32 tensor `[num_samples, latent_dim]`.
@@ -73,39 +83,48 @@ class GeneratorModule(tf.Module):
     Example:
 
     ```python
-    module = export.GeneratorModule(generator, prior="uniform")
+    module = export.GeneratorModule(generator, prior="uniform", num_classes=10)
     tf.saved_model.save(module, "out/saved_model", signatures=module.signatures)
     loaded = tf.saved_model.load("out/saved_model")
-    loaded.signatures["sample"](num_samples=tf.constant(16), seed=tf.constant(0, tf.int64))
+    loaded.signatures["sample"](
+        num_samples=tf.constant(3), seed=tf.constant(0), labels=tf.constant([0, 1, 2]))
     ```
 
     Args:
-        generator: `keras.Model` from `[batch, latent_dim]` to examples.
+        generator: `keras.Model` from `[batch, latent_dim]` (and int32
+            labels `[batch]` when `num_classes` is set) to examples.
         prior: Prior name for the `sample` signature, or `None` to serve
             `generate` only.
+        num_classes: `None` for an unconditional generator, else its number
+            of classes: both signatures then take `labels`.
         name: Name of the module.
     """
 
-    def __init__(self, generator, prior, name="generator_module"):
+    def __init__(self, generator, prior, num_classes=None, name="generator_module"):
         super().__init__(name=name)
         self._latent_dim = int(generator.inputs[0].shape[-1])
         self._prior = prior
+        self._num_classes = num_classes
         # Only the tf.Variables: see the module docstring for why.
         self.generator_variables = [variable.value for variable in generator.weights]
-        self._call_generator = lambda z: generator(z, training=False)
-        self.generate = tf.function(
-            self._generate,
-            input_signature=[tf.TensorSpec([None, self._latent_dim], tf.float32, name="z")],
-        )
+        self._call_generator = lambda inputs: generator(inputs, training=False)
+        z_spec = tf.TensorSpec([None, self._latent_dim], tf.float32, name="z")
+        if num_classes is None:
+            self.generate = tf.function(self._generate, input_signature=[z_spec])
+        else:
+            labels_spec = tf.TensorSpec([None], INT_DTYPE, name="labels")
+            self.generate = tf.function(self._generate_labelled, input_signature=[z_spec, labels_spec])
         self.sample = None
         if prior is not None:
-            self.sample = tf.function(
-                self._sample,
-                input_signature=[
-                    tf.TensorSpec([], tf.int32, name="num_samples"),
-                    tf.TensorSpec([], tf.int64, name="seed"),
-                ],
-            )
+            sample_specs = [
+                tf.TensorSpec([], INT_DTYPE, name="num_samples"),
+                tf.TensorSpec([], INT_DTYPE, name="seed"),
+            ]
+            if num_classes is None:
+                self.sample = tf.function(self._sample, input_signature=sample_specs)
+            else:
+                sample_specs.append(tf.TensorSpec([None], INT_DTYPE, name="labels"))
+                self.sample = tf.function(self._sample_labelled, input_signature=sample_specs)
 
     @property
     def signatures(self):
@@ -118,13 +137,37 @@ class GeneratorModule(tf.Module):
     def _generate(self, z):
         return {"images": tf.cast(self._call_generator(z), tf.float32)}
 
-    def _sample(self, num_samples, seed):
+    def _generate_labelled(self, z, labels):
+        # Graph-only checks: the TFLite converter drops them (LiteRT has no Assert op).
+        checks = [
+            tf.debugging.assert_non_negative(labels, message="`labels` must be in [0, num_classes)."),
+            tf.debugging.assert_less(
+                labels, tf.constant(self._num_classes, INT_DTYPE),
+                message=f"`labels` must be in [0, num_classes) = [0, {self._num_classes}).",
+            ),
+        ]
+        with tf.control_dependencies(checks):
+            labels = tf.identity(labels)
+        return {"images": tf.cast(self._call_generator([z, labels]), tf.float32)}
+
+    def _latent(self, num_samples, seed):
         check = tf.debugging.assert_positive(
             num_samples, message="`num_samples` must be a positive integer."
         )
         with tf.control_dependencies([check]):
-            z = stateless_latent(self._prior, num_samples, self._latent_dim, seed)
-        return self._generate(z)
+            return stateless_latent(self._prior, num_samples, self._latent_dim, seed)
+
+    def _sample(self, num_samples, seed):
+        return self._generate(self._latent(num_samples, seed))
+
+    def _sample_labelled(self, num_samples, seed, labels):
+        check = tf.debugging.assert_equal(
+            tf.size(labels, out_type=INT_DTYPE), num_samples,
+            message="`labels` must hold `num_samples` class labels, one per example.",
+        )
+        with tf.control_dependencies([check]):
+            z = self._latent(num_samples, seed)
+        return self._generate_labelled(z, labels)
 
 
 def save_saved_model(source, directory):
@@ -144,7 +187,7 @@ def save_saved_model(source, directory):
             "and call `generate`.",
             stacklevel=2,
         )
-    module = GeneratorModule(source.generator, source.prior)
+    module = GeneratorModule(source.generator, source.prior, source.num_classes)
     signatures = module.signatures
     tf.saved_model.save(module, str(directory), signatures=signatures)
     return sorted(signatures)

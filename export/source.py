@@ -1,19 +1,25 @@
 """`GeneratorSource`: the generator to export, read from a `.keras` file.
 
-The file holds either a bare generator (what the experiment launchers save
-as `generator.keras`) or a whole `keras_gan.GAN`. A GAN brings its own prior
-and its sampling generator (the moving average when it keeps one). A bare
-generator does not know its prior, so it is looked up in this order:
+The file holds a generator (what the experiment launchers save as
+`generator.keras`) or a whole `keras_gan.GAN`. What the export needs, the
+prior of z, the size of z and the number of classes of a conditional
+generator, is read from the first of these that records it:
 
-1. a sidecar `<stem>.json` next to the file (`generator.json` for
-   `generator.keras`) holding `{"latent_prior": "uniform", ...}`;
-2. else the run's `metrics.json` next to the file, if it has a
-   `"latent_prior"` key (the experiment launchers write one);
-3. the `prior` argument;
-4. `"uniform"`, the original code's prior.
+1. the model itself: a `keras_gan.GAN` (its prior and `num_classes`; its
+   sampling generator, the moving average when it keeps one, is exported),
+   or a `keras_gan.Generator`, which saves its prior and `num_classes` with
+   its weights (origin `"gan"` or `"generator"`);
+2. for an older plain `keras.Model` file, or a `Generator` whose prior was
+   never set: a sidecar `<stem>.json` next to the file (`generator.json`
+   for `generator.keras`) holding `{"latent_prior": "uniform", ...}`, else
+   the run's `metrics.json` next to the file if it has a `"latent_prior"`
+   key (origin `"sidecar"`; a plain two-input model reads `"num_classes"`
+   from the same record);
+3. the `prior` argument (origin `"argument"`);
+4. `"uniform"`, the original code's prior (origin `"default"`).
 
-A `prior` argument that contradicts a prior recorded in the file or the
-sidecar is an error rather than a silent choice.
+The size of z is always the generator's input shape. A `prior` argument
+that contradicts a recorded prior is an error rather than a silent choice.
 """
 
 import dataclasses
@@ -25,11 +31,13 @@ import keras
 
 import keras_gan
 from keras_gan import priors
+from keras_gan.generator import Generator
 
 DEFAULT_PRIOR = "uniform"
 RUN_METRICS = "metrics.json"
 PRIOR_NAMES = ("uniform", "gaussian", "spherical")
 
+_RECORDERS = {"gan": "the GAN", "generator": "the generator", "sidecar": "the sidecar file"}
 _ACTIVATION_RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "hard_sigmoid": (0.0, 1.0)}
 
 
@@ -38,17 +46,23 @@ class GeneratorSource:
     """A generator ready to export, with what the export records about it.
 
     Attributes:
-        generator: The `keras.Model` from `[batch, latent_dim]` to examples.
+        generator: The `keras.Model` from z `[batch, latent_dim]` (and, when
+            conditional, int32 labels `[batch]`) to examples.
         prior: The prior's registered name (`"uniform"`, `"gaussian"` or
             `"spherical"`), or `None` for a custom callable prior.
         prior_fn: The prior as a callable `prior(shape, seed=None)`.
-        prior_origin: Where the prior came from: `"gan"`, `"sidecar"`,
-            `"argument"` or `"default"`.
+        prior_origin: Where the prior came from: `"gan"`, `"generator"`,
+            `"sidecar"`, `"argument"` or `"default"`.
         prior_file: The sidecar file the prior was read from, or `None`.
         kind: `"generator"` or `"gan"`, what the file held.
         path: The resolved path of the `.keras` file, or `None` for a model
             given in memory.
-        latent_dim: Int, the size of z.
+        latent_dim: Int, the size of z (the generator's input shape).
+        num_classes: `None` for an unconditional generator, else its number
+            of classes.
+        num_classes_origin: Where `num_classes` came from: `"gan"`,
+            `"generator"`, `"sidecar"`, or `"inputs"` (a plain model taking
+            z alone is unconditional).
         output_shape: Tuple of ints, the shape of one generated example.
         value_range: `(low, high)` implied by the output activation, or
             `None` when the activation does not bound it (e.g. linear).
@@ -62,26 +76,28 @@ class GeneratorSource:
     kind: str
     path: pathlib.Path
     latent_dim: int
+    num_classes: int
+    num_classes_origin: str
     output_shape: tuple
     value_range: tuple
 
 
 def load_source(source, prior=None):
-    """Reads a generator (or a GAN's generator) and resolves its prior.
+    """Reads a generator (or a GAN's generator) and what it needs to be sampled.
 
     Example:
 
     ```python
     source = export.load_source("runs/mnist/generator.keras")
-    source.latent_dim, source.prior, source.output_shape
-    # (100, 'uniform', (28, 28, 1))
+    source.latent_dim, source.prior, source.prior_origin, source.num_classes
+    # (100, 'gaussian', 'generator', 10)
     ```
 
     Args:
         source: Path to a `.keras` file of a generator or of a
             `keras_gan.GAN`, or such a model in memory.
         prior: Optional prior name or callable `prior(shape, seed)`, for a
-            bare generator whose file does not record one (see the module
+            generator whose file does not record one (see the module
             docstring for the order of precedence).
 
     Returns:
@@ -90,8 +106,9 @@ def load_source(source, prior=None):
     Raises:
         FileNotFoundError: if the file does not exist.
         ValueError: if it is not a readable `.keras` archive, does not hold
-            a generator of the form `[batch, latent_dim] -> [batch, ...]`,
-            or `prior` is unknown or contradicts the recorded prior.
+            a generator of the form `[batch, latent_dim]` (and `[batch]`
+            labels) `-> [batch, ...]`, or `prior` is unknown or contradicts
+            the recorded prior.
     """
     _check_prior_argument(prior)
     path = None
@@ -100,24 +117,38 @@ def load_source(source, prior=None):
     else:
         path = pathlib.Path(source).expanduser().resolve()
         model = _load_model(path)
-    prior_file = None
     if isinstance(model, keras_gan.GAN):
-        kind, generator, recorded, origin = "gan", model.sampling_generator, model.latent_prior, "gan"
+        kind, generator = "gan", model.sampling_generator
+        recorded, prior_origin = model.latent_prior, "gan"
+        num_classes, num_classes_origin = model.num_classes, "gan"
     else:
         kind, generator = "generator", model
-        recorded, prior_file = _read_sidecar(path) if path else (None, None)
-        origin = "sidecar" if recorded is not None else None
-    prior_fn, origin = _resolve_prior(recorded, origin, prior)
-    latent_dim, output_shape = _generator_shapes(generator, path)
+        recorded = num_classes = prior_origin = num_classes_origin = None
+        if isinstance(model, Generator):
+            num_classes, num_classes_origin = model.num_classes, "generator"
+            if model.latent_prior is not None:
+                recorded, prior_origin = model.latent_prior, "generator"
+    prior_file = None
+    if recorded is None or num_classes_origin is None:
+        # An older plain model (or a Generator no GAN has trained): the run's record.
+        record, record_file = _read_sidecar(path) if path else (None, None)
+        if recorded is None and record is not None:
+            recorded, prior_origin, prior_file = priors.get(record["latent_prior"]), "sidecar", record_file
+        if num_classes_origin is None:
+            num_classes, num_classes_origin = _plain_num_classes(generator, record, record_file, path)
+    prior_fn, prior_origin = _resolve_prior(recorded, prior_origin, prior)
+    latent_dim, output_shape = _generator_shapes(generator, num_classes, path)
     return GeneratorSource(
         generator=generator,
         prior=priors.name_of(prior_fn),
         prior_fn=prior_fn,
-        prior_origin=origin,
-        prior_file=prior_file,
+        prior_origin=prior_origin,
+        prior_file=prior_file if prior_origin == "sidecar" else None,
         kind=kind,
         path=path,
         latent_dim=latent_dim,
+        num_classes=num_classes,
+        num_classes_origin=num_classes_origin,
         output_shape=output_shape,
         value_range=_value_range(generator),
     )
@@ -165,7 +196,7 @@ def _load_model(path):
 
 
 def _read_sidecar(path):
-    """The prior recorded beside a bare generator, or `None`."""
+    """The run's record of a generator's prior, and its file, or `(None, None)`."""
     candidates = ((sidecar_path(path), True), (path.parent / RUN_METRICS, False))
     for sidecar, must_have_prior in candidates:
         if not sidecar.is_file() or sidecar == path:
@@ -187,8 +218,25 @@ def _read_sidecar(path):
                 f"The sidecar file names an unknown prior. Received: latent_prior={name!r} in "
                 f"{str(sidecar)!r}. Expected one of {list(PRIOR_NAMES)}."
             )
-        return priors.get(name), sidecar
+        return record, sidecar
     return None, None
+
+
+def _plain_num_classes(generator, record, record_file, path):
+    """A plain model's number of classes: none for one input, else the run's record."""
+    inputs = getattr(generator, "inputs", None) or []
+    if len(inputs) != 2:
+        return None, "inputs"
+    num_classes = None if record is None else record.get("num_classes")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        where = f" in {str(path)!r}" if path else ""
+        recorded = "" if record is None else f" ({str(record_file)!r} has num_classes={num_classes!r})"
+        raise ValueError(
+            f"The model{where} takes 2 inputs, z and labels, but its number of classes is not "
+            f"recorded{recorded}. Expected a keras_gan.Generator saved with `num_classes`, or "
+            '"num_classes": N (an int >= 2) in its generator.json.'
+        )
+    return num_classes, "sidecar"
 
 
 def _resolve_prior(recorded, origin, prior):
@@ -198,7 +246,7 @@ def _resolve_prior(recorded, origin, prior):
         return priors.get(prior), "argument"
     if prior is not None and priors.get(prior) is not recorded:
         raise ValueError(
-            f"The `prior` argument contradicts the prior recorded in the {origin} file. "
+            f"The `prior` argument contradicts the prior recorded by {_RECORDERS[origin]}. "
             f"Received: prior={_describe(prior)}, recorded {_describe(recorded)}. "
             "Omit `prior` to use the recorded one."
         )
@@ -210,27 +258,37 @@ def _describe(prior):
     return repr(name) if name else f"a custom callable {getattr(prior, '__name__', prior)!r}"
 
 
-def _generator_shapes(generator, path):
+def _generator_shapes(generator, num_classes, path):
     where = f" in {str(path)!r}" if path else ""
     try:
-        input_shapes = [tuple(tensor.shape) for tensor in generator.inputs]
+        inputs = list(generator.inputs)
+        input_shapes = [tuple(tensor.shape) for tensor in inputs]
         output_shapes = [tuple(tensor.shape) for tensor in generator.outputs]
     except (AttributeError, TypeError, ValueError):
-        input_shapes = output_shapes = None
+        inputs, input_shapes, output_shapes = [], None, None
+    expected_inputs = 1 if num_classes is None else 2
     if (
         not input_shapes
-        or len(input_shapes) != 1
+        or len(input_shapes) != expected_inputs
         or len(input_shapes[0]) != 2
         or input_shapes[0][1] is None
+        or (num_classes is not None and not _is_label_input(inputs[1]))
         or len(output_shapes) != 1
         or None in output_shapes[0][1:]
     ):
+        expected = "one input [batch, latent_dim]" if num_classes is None else (
+            f"two inputs, z [batch, latent_dim] and integer labels [batch] (num_classes={num_classes})"
+        )
         raise ValueError(
             f"The model{where} is not a generator. Received: inputs {input_shapes}, outputs "
-            f"{output_shapes}. Expected one input [batch, latent_dim] and one output of fixed "
-            "example shape [batch, ...] (a functional or sequential model)."
+            f"{output_shapes}. Expected {expected} and one output of fixed example shape "
+            "[batch, ...] (a functional or sequential model)."
         )
     return int(input_shapes[0][1]), tuple(int(size) for size in output_shapes[0][1:])
+
+
+def _is_label_input(tensor):
+    return len(tensor.shape) == 1 and "int" in str(tensor.dtype)
 
 
 def _value_range(generator):

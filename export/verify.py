@@ -2,12 +2,13 @@
 
 - `check_saved_model` loads the SavedModel in a separate Python process that
   imports TensorFlow only (never `keras_gan`; it asserts so), and compares
-  `generate` with the Keras generator on the same z, at two batch sizes. It
-  also checks that `sample` is reproducible: the same seed twice gives the
-  same images, another seed other images, and `sample(n, seed)` equals
-  `generate(stateless_latent(prior, n, latent_dim, seed))`.
+  `generate` with the Keras generator on the same z (and labels, for a
+  conditional generator), at two batch sizes. It also checks that `sample`
+  is reproducible: the same seed twice gives the same images, another seed
+  other images, and `sample(n, seed[, labels])` equals
+  `generate(stateless_latent(prior, n, latent_dim, seed)[, labels])`.
 - `check_tflite` runs a `.tflite` file in the LiteRT interpreter at batch
-  sizes 1 and the full batch (resizing the input each time), and asserts it
+  sizes 1 and the full batch (resizing the inputs each time), and asserts it
   uses built-in ops only.
 - `parzen_gap` compares the Parzen log-likelihood of a quantized model's
   samples with the float model's, on real data.
@@ -53,16 +54,34 @@ saved_model_dir, inputs_path, outputs_path = sys.argv[1:4]
 inputs = np.load(inputs_path)
 loaded = tf.saved_model.load(saved_model_dir)
 generate = loaded.signatures["generate"]
+conditional = "labels" in inputs.files
+
+def run_generate(z, labels):
+    feeds = {"z": tf.constant(z)}
+    if conditional:
+        feeds["labels"] = tf.constant(labels, tf.int32)
+    return generate(**feeds)["images"].numpy()
+
+labels = inputs["labels"] if conditional else None
 results = {
-    "generate": generate(z=tf.constant(inputs["z"]))["images"].numpy(),
-    "generate_one": generate(z=tf.constant(inputs["z"][:1]))["images"].numpy(),
+    "generate": run_generate(inputs["z"], labels),
+    "generate_one": run_generate(inputs["z"][:1], None if labels is None else labels[:1]),
 }
 if "sample_z" in inputs.files:
     sample = loaded.signatures["sample"]
-    n, seed = tf.constant(int(inputs["num_samples"])), int(inputs["seed"])
-    draw = lambda s: sample(num_samples=n, seed=tf.constant(s, tf.int64))["images"].numpy()
+    n, seed = int(inputs["num_samples"]), int(inputs["seed"])
+    sample_labels = inputs["sample_labels"] if conditional else None
+
+    def draw(s, labels=sample_labels):
+        feeds = {"num_samples": tf.constant(n, tf.int32), "seed": tf.constant(s, tf.int32)}
+        if conditional:
+            feeds["labels"] = tf.constant(labels, tf.int32)
+        return sample(**feeds)["images"].numpy()
+
     results.update(sample_a=draw(seed), sample_b=draw(seed), sample_other=draw(seed + 1))
-    results["generate_sample_z"] = generate(z=tf.constant(inputs["sample_z"]))["images"].numpy()
+    results["generate_sample_z"] = run_generate(inputs["sample_z"], sample_labels)
+    if conditional:
+        results["sample_other_labels"] = draw(seed, inputs["sample_other_labels"])
 np.savez(outputs_path, **results)
 print(json.dumps({
     "signatures": sorted(loaded.signatures),
@@ -87,7 +106,7 @@ def max_error(actual, expected):
     return float(np.max(np.abs(actual - expected))), max(1.0, float(np.max(np.abs(expected))))
 
 
-def check_saved_model(saved_model_dir, z, expected, prior=None, seed=0):
+def check_saved_model(saved_model_dir, z, expected, prior=None, seed=0, labels=None, num_classes=None):
     """Verifies a SavedModel in a process that does not import keras_gan.
 
     Example:
@@ -100,10 +119,14 @@ def check_saved_model(saved_model_dir, z, expected, prior=None, seed=0):
     Args:
         saved_model_dir: Path of the SavedModel.
         z: Float32 array `[batch, latent_dim]`.
-        expected: The Keras generator's output on `z`.
+        expected: The Keras generator's output on `z` (and `labels`).
         prior: The prior name served by `sample`, or `None` when the model
             has no `sample` signature.
         seed: Int, the seed of the `sample` checks (`seed + 1` is the other).
+        labels: For a conditional generator, int array `[batch]`, the
+            labels `expected` was generated with; else `None`.
+        num_classes: For a conditional generator, its number of classes
+            (the `sample` checks use labels `i % num_classes`).
 
     Returns:
         A dict of the measured errors and checks.
@@ -112,9 +135,14 @@ def check_saved_model(saved_model_dir, z, expected, prior=None, seed=0):
         VerificationError: if the process fails or any check fails.
     """
     z = np.asarray(z, np.float32)
+    _check_conditional(labels, num_classes)
     with tempfile.TemporaryDirectory(prefix="keras_gan_verify_") as scratch:
         scratch = pathlib.Path(scratch)
         inputs = {"z": z, "num_samples": _SAMPLE_SIZE, "seed": seed}
+        if labels is not None:
+            inputs["labels"] = np.asarray(labels, np.int32)
+            inputs["sample_labels"] = np.arange(_SAMPLE_SIZE, dtype=np.int32) % num_classes
+            inputs["sample_other_labels"] = (inputs["sample_labels"] + 1) % num_classes
         if prior is not None:
             latent = saved_model.stateless_latent(prior, _SAMPLE_SIZE, z.shape[1], seed)
             inputs["sample_z"] = latent.numpy()
@@ -141,9 +169,20 @@ def check_saved_model(saved_model_dir, z, expected, prior=None, seed=0):
             f"The SavedModel's `generate` differs from the Keras generator. Received: max "
             f"abs error {report['max_abs_error']:.3g}. Expected <= {report['tolerance']:.3g}."
         )
+    if labels is not None:
+        report["labels"] = f"{len(labels)} labels in [0, {num_classes})"
     if prior is not None:
-        report["sample"] = _check_sample(results, seed)
+        report["sample"] = _check_sample(results, seed, labels is not None)
     return report
+
+
+def _check_conditional(labels, num_classes):
+    if (labels is None) != (num_classes is None):
+        raise ValueError(
+            "Invalid value for arguments `labels` and `num_classes`. Received: "
+            f"labels={'None' if labels is None else 'an array'}, num_classes={num_classes!r}. "
+            "Expected both for a conditional generator, neither for an unconditional one."
+        )
 
 
 def _run_standalone(saved_model_dir, scratch):
@@ -176,7 +215,7 @@ def _run_standalone(saved_model_dir, scratch):
     return json.loads(finished.stdout.strip().splitlines()[-1])
 
 
-def _check_sample(results, seed):
+def _check_sample(results, seed, conditional):
     repeat_error = float(np.max(np.abs(results["sample_a"] - results["sample_b"])))
     other_difference = float(np.mean(np.abs(results["sample_a"] - results["sample_other"])))
     prior_error, scale = max_error(results["sample_a"], results["generate_sample_z"])
@@ -187,6 +226,12 @@ def _check_sample(results, seed):
         "other_seed_mean_abs_difference": other_difference,
         "matches_stateless_latent_max_abs_error": prior_error,
     }
+    if conditional:
+        # Recorded, not required: a generator may legitimately ignore its labels.
+        report["labels"] = "i % num_classes"
+        report["other_labels_mean_abs_difference"] = float(
+            np.mean(np.abs(results["sample_a"] - results["sample_other_labels"]))
+        )
     if repeat_error != 0.0:
         raise VerificationError(
             f"`sample` is not reproducible: two calls with seed={seed} differ by up to "
@@ -204,7 +249,7 @@ def _check_sample(results, seed):
     return report
 
 
-def check_tflite(path, z, expected, quantize="none"):
+def check_tflite(path, z, expected, quantize="none", labels=None):
     """Verifies a `.tflite` file in the LiteRT interpreter.
 
     Runs the full batch, then batch 1, then the full batch again (each a
@@ -213,9 +258,10 @@ def check_tflite(path, z, expected, quantize="none"):
     Args:
         path: Path of the `.tflite` file.
         z: Float32 array `[batch, latent_dim]`.
-        expected: The Keras generator's output on `z`.
+        expected: The Keras generator's output on `z` (and `labels`).
         quantize: The variant, one of `export.tflite.QUANTIZE_MODES`; it
             selects the tolerance.
+        labels: For a conditional generator, int array `[batch]`; else `None`.
 
     Returns:
         A dict of the measured error, the tolerance and the ops.
@@ -224,6 +270,12 @@ def check_tflite(path, z, expected, quantize="none"):
         VerificationError: on a non-built-in op or an error above tolerance.
     """
     runner = tflite.LiteRTGenerator(path)
+    if runner.conditional != (labels is not None):
+        raise VerificationError(
+            f"The LiteRT model {'takes' if runner.conditional else 'does not take'} labels, "
+            f"the Keras generator {'does' if labels is not None else 'does not'}. Expected the same inputs."
+        )
+    first = None if labels is None else np.asarray(labels)[:1]
     custom_ops = [name for name in runner.op_names if name.startswith("Flex") or name == "CUSTOM"]
     if custom_ops:
         raise VerificationError(
@@ -233,15 +285,16 @@ def check_tflite(path, z, expected, quantize="none"):
     expected = np.asarray(expected)
     batch = int(z.shape[0])
     errors = [
-        max_error(runner(z), expected)[0],
-        max_error(runner(z[:1]), expected[:1])[0],
-        max_error(runner(z), expected)[0],
+        max_error(runner(z, labels), expected)[0],
+        max_error(runner(z[:1], first), expected[:1])[0],
+        max_error(runner(z, labels), expected)[0],
     ]
     scale = max_error(expected, expected)[1]
     report = {
         "runtime": "ai_edge_litert.interpreter.Interpreter",
         "batch_sizes": [batch, 1, batch],
         "ops": runner.op_names,
+        "inputs": ["z", "labels"] if labels is not None else ["z"],
         "max_abs_error": max(errors),
         "tolerance": TFLITE_TOLERANCES[quantize] * scale,
         "size_bytes": pathlib.Path(path).stat().st_size,
@@ -254,7 +307,7 @@ def check_tflite(path, z, expected, quantize="none"):
     return report
 
 
-def parzen_gap(reference_path, candidate_path, z, validation, test, sigmas=None):
+def parzen_gap(reference_path, candidate_path, z, validation, test, sigmas=None, labels=None):
     """Compares the Parzen log-likelihood of two LiteRT models' samples.
 
     Both models generate from the same noise `z`; a Parzen window is fitted
@@ -276,6 +329,8 @@ def parzen_gap(reference_path, candidate_path, z, validation, test, sigmas=None)
         validation: Real examples `[n, ...]` to select sigma.
         test: Real examples `[n, ...]` to evaluate.
         sigmas: Optional sigma grid (default: the paper's).
+        labels: For a conditional generator, int array `[num_samples]`, the
+            classes to generate; else `None`.
 
     Returns:
         A dict with `reference` and `candidate` (mean, stderr, sigma in nats)
@@ -287,7 +342,7 @@ def parzen_gap(reference_path, candidate_path, z, validation, test, sigmas=None)
     options = {} if sigmas is None else {"sigmas": sigmas}
     report = {"num_samples": int(len(z))}
     for key, path in (("reference", reference_path), ("candidate", candidate_path)):
-        samples = tflite.LiteRTGenerator(path)(z)
+        samples = tflite.LiteRTGenerator(path)(z, labels)
         result = parzen.evaluate(samples, test, validation=validation, **options)
         report[key] = {"mean": result.mean, "stderr": result.stderr, "sigma": result.sigma}
     report["difference_nats"] = abs(report["candidate"]["mean"] - report["reference"]["mean"])

@@ -10,12 +10,13 @@ from keras_gan import layers
 from keras_gan import losses
 from keras_gan import metrics
 from keras_gan import models
+from keras_gan import optimizer_factory
 from keras_gan import optimizers
-from keras_gan import presets
 from keras_gan import priors
 from keras_gan import sample_grids
 from keras_gan import schedules
 from keras_gan import toy
 from keras_gan.gan import GAN
+from keras_gan.generator import Generator
 
 __version__ = "0.1.0"

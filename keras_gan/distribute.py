@@ -6,7 +6,10 @@ are what `GAN`'s step needs to give N replicas the result of one device:
 `replica_loss` (each replica's share of the loss, whose gradients are summed),
 `sum_over_replicas`, `run_if` (a conditional update that works under every
 strategy) and `logs_for_reduction` (multi-worker logs in the shape Keras
-reduces).
+reduces). Beside them, loss scaling for mixed precision: `loss_scaled`
+(a player's optimizer wrapped in a `LossScaleOptimizer` when the player
+computes in float16), `scale_loss` (the loss a player differentiates: its
+replica share, times the loss scale) and `loss_scale`.
 """
 
 import contextlib
@@ -15,6 +18,7 @@ import os
 import shutil
 import tempfile
 
+import keras
 import tensorflow as tf
 from keras import ops
 
@@ -235,8 +239,8 @@ def replica_loss(loss):
 
     Strategies sum the replicas' gradients; dividing each replica's mean by
     the number of replicas makes the sum the gradient of the global mean.
-    The one place a gradient's loss is scaled for replicas (a loss scale for
-    mixed precision belongs beside it).
+    The one place a gradient's loss is scaled for replicas; `scale_loss`
+    adds the loss scale of mixed precision.
 
     Args:
         loss: Scalar tensor, the mean over this replica's examples.
@@ -245,6 +249,91 @@ def replica_loss(loss):
         A scalar tensor.
     """
     return loss / num_replicas()
+
+
+def scale_loss(optimizer, loss):
+    """The loss a player differentiates: this replica's share, times the loss scale.
+
+    Under mixed float16 a `keras.optimizers.LossScaleOptimizer` multiplies
+    the loss by its dynamic scale (2^15 at first), so that small gradients
+    stay representable in float16 on their way back through the network;
+    it divides the gradients by the scale before applying them, and skips
+    the update (halving the scale) when one is not finite. Other optimizers
+    leave the loss as it is (or apply their static `loss_scale_factor`).
+
+    Example:
+
+    ```python
+    with tf.GradientTape() as tape:
+        loss = game.generator_loss(discriminator(generator(noise)))
+        scaled = scale_loss(g_optimizer, loss)
+    g_optimizer.apply_gradients(zip(tape.gradient(scaled, weights), weights))
+    ```
+
+    Args:
+        optimizer: The player's `keras.optimizers.Optimizer`.
+        loss: Scalar float32 tensor, the mean over this replica's examples.
+
+    Returns:
+        A scalar tensor.
+    """
+    return optimizer.scale_loss(replica_loss(loss))
+
+
+def loss_scale(optimizer):
+    """The factor `scale_loss` multiplies a loss by, or `None` when there is none.
+
+    A penalty on D's input gradients takes those gradients inside the step
+    (`keras_gan.losses.R1`, `GradientPenalty`); under float16 it needs the
+    same scale as the loss (see `keras_gan.losses.regularizer.input_gradients`).
+
+    Args:
+        optimizer: A `keras.optimizers.Optimizer`.
+
+    Returns:
+        A float32 scalar tensor (the dynamic scale of a
+        `LossScaleOptimizer`), a float (a static `loss_scale_factor`) or `None`.
+    """
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return ops.convert_to_tensor(optimizer.dynamic_scale)
+    return optimizer.loss_scale_factor
+
+
+def computes_in_float16(model):
+    """Whether any layer of `model` computes in float16 (a `mixed_float16` policy).
+
+    The layers are asked, not the model: a functional model loaded under
+    the float32 policy keeps its layers' `mixed_float16`.
+
+    Args:
+        model: A `keras.Layer`, usually a `keras.Model`.
+
+    Returns:
+        A bool.
+    """
+    if keras.backend.standardize_dtype(model.compute_dtype) == "float16":
+        return True
+    return any(computes_in_float16(layer) for layer in getattr(model, "layers", ()))
+
+
+def loss_scaled(optimizer, model):
+    """`optimizer` wrapped in a `LossScaleOptimizer` if `model` computes in float16.
+
+    What `keras.Model.compile` does for a `mixed_float16` model, for each
+    player of a GAN: float16 gradients underflow without a loss scale.
+    bfloat16 has float32's exponent range and needs none. An optimizer that
+    already is a `LossScaleOptimizer` is returned as it is.
+
+    Args:
+        optimizer: A `keras.optimizers.Optimizer`.
+        model: The player it optimizes.
+
+    Returns:
+        The optimizer, or a `LossScaleOptimizer` wrapping it.
+    """
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) or not computes_in_float16(model):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer, name="loss_scale_optimizer")
 
 
 def sum_over_replicas(value):

@@ -123,8 +123,7 @@ def discriminator_output(gan, x):
         A float64 array `[n]`.
     """
     x = np.asarray(x, dtype=np.float32).reshape(-1)
-    input_shape = tuple(gan.discriminator.input_shape[1:])
-    logits = np.asarray(gan.discriminator(x.reshape((-1, *input_shape)), training=False))
+    logits = np.asarray(gan.discriminator(x.reshape((-1, *gan.example_shape)), training=False))
     return 1.0 / (1.0 + np.exp(-logits.astype(np.float64).reshape(-1)))
 
 

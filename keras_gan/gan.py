@@ -16,6 +16,8 @@ from keras_gan import validation
 from keras_gan.callbacks.data_guard import BatchChecks
 from keras_gan.callbacks.data_guard import DataGuard
 from keras_gan.callbacks.non_finite_guard import NonFiniteGuard
+from keras_gan.generator import Generator
+from keras_gan.generator import generate_examples
 
 
 @keras.saving.register_keras_serializable(package="keras_gan")
@@ -34,8 +36,16 @@ class GAN(keras.Model):
     (m is the minibatch size). Discriminator update `i` uses examples
     `i, i + k, i + 2k, ...`, so no real example is used twice in a step. The
     strided split keeps a batch sharded across replicas equivalent to the
-    same batch on one device. Labels, if the dataset has them, are ignored.
-    `keras_gan.data.training_pipeline` builds such batches.
+    same batch on one device. `keras_gan.data.training_pipeline` builds
+    such batches. Labels, if the dataset has them, are ignored, unless the
+    GAN is conditional.
+
+    Conditional GANs (the paper's p(x | c), section 7): with `num_classes`,
+    G takes `[z, labels]` and D takes `[x, labels]` (build both with
+    `keras_gan.models.*(num_classes=...)`), batches are `(images, labels)`
+    with integer labels, each discriminator update takes its real examples'
+    own labels, and every generated example gets a fresh label drawn
+    uniformly over the classes.
 
     Bad data stops `fit` with a one-line `keras_gan.callbacks.BadBatchError`
     before it updates any weight: NaN or Inf in a batch, values far outside
@@ -67,11 +77,28 @@ class GAN(keras.Model):
     images = gan.generate(16, seed=0)
     ```
 
+    A conditional GAN on `(image, label)` batches:
+
+    ```python
+    generator = keras_gan.models.mnist_generator(num_classes=10, data_mean=mean)
+    discriminator = keras_gan.models.mnist_discriminator(num_classes=10)
+    gan = keras_gan.GAN(generator, discriminator, num_classes=10)
+    gan.compile(d_optimizer=..., g_optimizer=...)
+    gan.fit(keras_gan.data.training_pipeline(images_and_labels, 100), epochs=5)
+    digits = gan.generate(20, labels=[0, 1, 2, 3, 4, 5, 6, 7, 8, 9] * 2, seed=0)
+    ```
+
     Args:
-        generator: `keras.Model` from noise `[batch, latent_dim]` to examples.
-        discriminator: `keras.Model` from examples to logits `[batch, 1]`.
+        generator: `keras.Model` from noise `[batch, latent_dim]` (and labels)
+            to examples. A functional model is wrapped in a
+            `keras_gan.Generator` sharing its layers, which records the prior
+            and the number of classes, so the generator saved alone knows them.
+        discriminator: `keras.Model` from examples (and labels) to logits
+            `[batch, 1]`.
         latent_prior: `"uniform"` (on [-sqrt 3, sqrt 3], the original code's),
             `"gaussian"`, `"spherical"`, or a callable `prior(shape, seed)`.
+            Default: the generator's own, if it is a `Generator` with one,
+            else `"uniform"`.
         discriminator_steps: Positive int, the paper's k.
         latent_dim: Int; inferred from the generator when it is built.
         r1_weight: Non-negative float. Weight `gamma` of the zero-centred
@@ -87,6 +114,8 @@ class GAN(keras.Model):
             average of the generator's weights is kept and used for sampling;
             its decay at generator step t is `min(ema_decay, (1 + t) / (10 + t))`.
         seed: Optional int seed of the noise.
+        num_classes: Optional int, the number of classes of a conditional
+            GAN. Default: the generator's, if it is a conditional `Generator`.
         **kwargs: Base `keras.Model` arguments, such as `name`.
     """
 
@@ -94,7 +123,7 @@ class GAN(keras.Model):
         self,
         generator,
         discriminator,
-        latent_prior="uniform",
+        latent_prior=None,
         discriminator_steps=1,
         latent_dim=None,
         r1_weight=0.0,
@@ -102,9 +131,13 @@ class GAN(keras.Model):
         instance_noise=0.0,
         ema_decay=None,
         seed=None,
+        num_classes=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        num_classes = _num_classes(generator, discriminator, num_classes)
+        latent_prior = _latent_prior(generator, latent_prior)
+        generator = _as_generator(generator, latent_prior, num_classes)
         _check_models(generator, discriminator)
         if (
             not isinstance(discriminator_steps, (int, np.integer))
@@ -127,7 +160,8 @@ class GAN(keras.Model):
             _check_range("ema_decay", ema_decay, 0.0, 1.0)
         self.generator = generator
         self.discriminator = discriminator
-        self.latent_prior = priors.get(latent_prior)
+        self.latent_prior = latent_prior
+        self.num_classes = num_classes
         self.discriminator_steps = int(discriminator_steps)
         self.latent_dim = _latent_dim(generator, latent_dim)
         self.r1_weight = float(r1_weight)
@@ -138,9 +172,7 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.ema_generator = None
         if self.ema_decay is not None:
-            self.ema_generator = keras.models.clone_model(generator)
-            self.ema_generator.name = f"{generator.name}_ema"
-            self.ema_generator.set_weights(generator.get_weights())
+            self.ema_generator = _clone(generator, f"{generator.name}_ema")
         # Until `compile` chooses: the paper's game, and R1 if r1_weight asks for it.
         self._set_game(
             losses.game_from_generator_loss("non_saturating", self.real_label),
@@ -200,12 +232,19 @@ class GAN(keras.Model):
                     f"{kwargs[argument]!r}. Pass `d_optimizer`, `g_optimizer` and "
                     "`loss` (the game) instead."
                 )
+        if "steps_per_execution" in kwargs:
+            validation.check_positive_int("steps_per_execution", kwargs["steps_per_execution"])
         game = self._resolve_game(loss, generator_loss)
         resolved_regularizer = self._resolve_regularizer(regularizer)
         super().compile(optimizer=None, **kwargs)
         _check_steps_per_execution(self.steps_per_execution, self.distribute_strategy)
-        self.d_optimizer = keras.optimizers.get(d_optimizer)
-        self.g_optimizer = keras.optimizers.get(g_optimizer)
+        d_optimizer, g_optimizer = keras.optimizers.get(d_optimizer), keras.optimizers.get(g_optimizer)
+        # The compile config keeps these: a loss scale follows the policy.
+        object.__setattr__(self, "_given_optimizers", (d_optimizer, g_optimizer))
+        # Under mixed float16 each player's optimizer scales its loss, as
+        # `keras.Model.compile` does for one model (`distribute.loss_scaled`).
+        self.d_optimizer = distribute.loss_scaled(d_optimizer, self.discriminator)
+        self.g_optimizer = distribute.loss_scaled(g_optimizer, self.generator)
         for name, model in (("generator", self.generator), ("discriminator", self.discriminator)):
             _check_built(name, model, self.latent_dim)
         for name, optimizer in (("d_optimizer", self.d_optimizer), ("g_optimizer", self.g_optimizer)):
@@ -218,7 +257,7 @@ class GAN(keras.Model):
         with self.distribute_strategy.scope():
             self._set_game(game, resolved_regularizer)
             value_range, _ = validation.output_range(self.generator)
-            self._batch_checks = BatchChecks(value_range, self.discriminator_steps)
+            self._batch_checks = BatchChecks(value_range, self.discriminator_steps, self.num_classes)
 
     def _resolve_game(self, loss, generator_loss):
         if loss is None:
@@ -293,13 +332,21 @@ class GAN(keras.Model):
         return self.game.generator_loss
 
     @property
+    def example_shape(self):
+        """The shape of one example, `(height, width, channels)` for images."""
+        inputs = getattr(self.discriminator, "inputs", None)
+        if inputs:
+            return tuple(inputs[0].shape[1:])
+        return tuple(self.discriminator.input_shape[1:])  # A subclassed model, built.
+
+    @property
     def sampling_generator(self):
         """The generator used for samples: the moving average when enabled."""
         return self.ema_generator if self.ema_generator is not None else self.generator
 
-    def call(self, z, training=False):
-        """Generates examples from noise `z`, with the sampling generator."""
-        return self.sampling_generator(z, training=training)
+    def call(self, inputs, training=False):
+        """Generates examples from noise `z` (`[z, labels]` if conditional), with the sampling generator."""
+        return self.sampling_generator(inputs, training=training)
 
     def fit(self, *args, **kwargs):
         """`keras.Model.fit`, with a `keras_gan.callbacks.DataGuard` added."""
@@ -317,37 +364,46 @@ class GAN(keras.Model):
         return super().evaluate(*args, **kwargs)
 
     def train_step(self, data):
-        real = self._real_examples(data)
+        real, labels = self._real_examples(data)
         k = self.discriminator_steps
-        # A batch with NaN or Inf, far out of range or not divisible by k
-        # makes no update; the DataGuard callback then says why.
-        usable, non_finite = self._batch_checks.check(real, training=True)
+        # A batch with NaN or Inf, far out of range, with labels out of range
+        # or not divisible by k makes no update; the DataGuard then says why.
+        usable, non_finite = self._batch_checks.check(real, training=True, labels=labels)
 
-        def algorithm_1(real):
+        def algorithm_1(real, labels):
             # [k * m, ...] -> k minibatches of m; update i takes rows i, i + k, ...
-            minibatches = ops.reshape(_whole_minibatches(real, k), (-1, k, *real.shape[1:]))
+            minibatches = _minibatches(real, k)
+            label_minibatches = None if labels is None else _minibatches(labels, k)
             batch_size = ops.shape(minibatches)[0]
             for step in range(k):
-                # 1. Sample m noise vectors; 2. take this update's own m real
-                # examples; 3. ascend V(D, G): descend the game's D loss.
-                noise = self._replica_noise(batch_size)
-                self._discriminator_update(minibatches[:, step], noise)
+                # 1. Sample m noise vectors (and their labels); 2. take this
+                # update's own m real examples (and theirs); 3. ascend
+                # V(D, G): descend the game's D loss.
+                real_labels = None if labels is None else label_minibatches[:, step]
+                self._discriminator_update(minibatches[:, step], real_labels, self._fakes_to_draw(batch_size))
             # 4. Sample fresh noise; 5. descend the game's generator loss.
-            self._generator_update(self._replica_noise(batch_size))
+            self._generator_update(self._fakes_to_draw(batch_size))
             # 6. Follow the generator with its moving average, if any.
             if self.ema_generator is not None:
                 self._update_ema()
 
-        distribute.run_if(usable, algorithm_1, real)
+        distribute.run_if(usable, algorithm_1, real, labels)
         self._report_non_finite(non_finite)
         return self._logs()
 
     def test_step(self, data):
-        real = self._real_examples(data)
-        self._batch_checks.check(real, training=False)
-        fake = self.generator(self._replica_noise(ops.shape(real)[0]), training=False)
+        real, labels = self._real_examples(data)
+        self._batch_checks.check(real, training=False, labels=labels)
+        if labels is not None:
+            # Evaluation has no update to withhold: keep a bad label's lookup
+            # valid until the DataGuard reports it.
+            labels = ops.clip(labels, 0, self.num_classes - 1)
+        generator_inputs, fake_labels = self._fakes_to_draw(ops.shape(real)[0])
+        fake = self.generator(generator_inputs, training=False)
         _check_fits(fake, real)
-        real_logits, fake_logits, penalty = self._discriminator_outputs(real, fake, training=False)
+        real_logits, fake_logits, penalty = self._discriminator_outputs(
+            real, fake, (labels, fake_labels), training=False
+        )
         d_loss = self.game.discriminator_loss(real_logits, fake_logits)
         self._record_discriminator(d_loss, real_logits, fake_logits, penalty)
         self._trackers["g_loss"].update_state(self.game.generator_loss(fake_logits))
@@ -360,22 +416,27 @@ class GAN(keras.Model):
         # same seed would train on another order than without a strategy.
         return
 
-    def _discriminator_update(self, real, noise):
-        fake = self.generator(noise, training=True)
+    def _discriminator_update(self, real, real_labels, fakes):
+        generator_inputs, fake_labels = fakes
+        fake = self.generator(generator_inputs, training=True)
         _check_fits(fake, real)
 
         def loss():
-            real_logits, fake_logits, penalty = self._discriminator_outputs(real, fake, training=True)
+            real_logits, fake_logits, penalty = self._discriminator_outputs(
+                real, fake, (real_labels, fake_labels), training=True
+            )
             game_loss = self.game.discriminator_loss(real_logits, fake_logits)
             return game_loss + penalty, game_loss, real_logits, fake_logits, penalty
 
         outputs = self._descend(self.d_optimizer, self.discriminator.trainable_weights, loss)
         self._record_discriminator(*outputs)
 
-    def _generator_update(self, noise):
+    def _generator_update(self, fakes):
+        generator_inputs, fake_labels = fakes
+
         def loss():
-            fake = self.generator(noise, training=True)
-            fake_logits = self.discriminator(self._add_instance_noise(fake), training=True)
+            fake = self.generator(generator_inputs, training=True)
+            (fake_logits,) = self._discriminate(fake, labels=(fake_labels,))
             game_loss = self.game.generator_loss(fake_logits)
             return game_loss, game_loss
 
@@ -395,24 +456,47 @@ class GAN(keras.Model):
         """
         with tf.GradientTape() as tape:
             total, *outputs = loss()
-            scaled = distribute.replica_loss(total)
+            scaled = distribute.scale_loss(optimizer, total)
         gradients = tape.gradient(scaled, weights)
         optimizer.apply_gradients(zip(gradients, weights))
         return outputs
 
-    def _discriminator_outputs(self, real, fake, training):
-        """D's logits on real and generated examples, and the regulariser's penalty."""
-        discriminate = functools.partial(self._discriminate, training=training)
+    def _discriminator_outputs(self, real, fake, labels, training):
+        """D's logits on real and generated examples, and the regulariser's penalty.
+
+        `labels` is `(real labels, fake labels)`, both `None` unless conditional.
+        """
+        discriminate = functools.partial(self._discriminate, labels=labels, training=training)
         if self.regularizer is None:
             return (*discriminate(real, fake), 0.0)
-        return self.regularizer.logits_and_penalty(discriminate, real, fake, seed=self.seed_generator)
+        loss_scale = distribute.loss_scale(self.d_optimizer)
+        return self.regularizer.logits_and_penalty(
+            discriminate, real, fake, seed=self.seed_generator, loss_scale=loss_scale
+        )
 
-    def _discriminate(self, *batches, training=True):
+    def _discriminate(self, *batches, labels=(None,), training=True):
+        """D's logits on each batch, from one forward pass over all of them.
+
+        Args:
+            *batches: Tensors of examples.
+            labels: For a conditional GAN, the labels of the first batches;
+                a batch beyond them (the gradient penalty's interpolates
+                between real and generated examples) takes the first
+                batch's labels, the real ones. Ignored otherwise.
+            training: Bool, whether D runs in training mode.
+
+        Returns:
+            A tuple of logits, one per batch.
+        """
         # One forward pass over all batches: larger matrix products are faster.
         inputs = ops.concatenate(batches, axis=0)
         if training:
             inputs = self._add_instance_noise(inputs)
-        logits = self.discriminator(inputs, training=training)
+        if self.num_classes is not None:
+            batch_labels = [labels[i] if i < len(labels) else labels[0] for i in range(len(batches))]
+            inputs = [inputs, ops.concatenate(batch_labels, axis=0)]
+        # Logits, and so the losses, in float32 under a mixed precision policy.
+        logits = ops.cast(self.discriminator(inputs, training=training), "float32")
         outputs, start = [], 0
         for batch in batches:
             end = start + ops.shape(batch)[0]
@@ -422,6 +506,23 @@ class GAN(keras.Model):
 
     def _logits_with_r1(self, real, fake):
         return losses.R1(self.r1_weight).logits_and_penalty(self._discriminate, real, fake)
+
+    def _fakes_to_draw(self, batch_size):
+        """What the generator is given for `batch_size` fakes, and their labels.
+
+        Returns:
+            `(generator inputs, labels)`: fresh noise, or `[noise, labels]`
+            with fresh uniform labels for a conditional GAN (labels `None`
+            otherwise).
+        """
+        noise = self._replica_noise(batch_size)
+        if self.num_classes is None:
+            return noise, None
+        labels = distribute.replica_sample(
+            lambda shape: keras.random.randint(shape, 0, self.num_classes, dtype="int32", seed=self.seed_generator),
+            (batch_size,),
+        )
+        return [noise, labels], labels
 
     def _record_discriminator(self, d_loss, real_logits, fake_logits, penalty):
         self._trackers["d_loss"].update_state(d_loss)
@@ -467,12 +568,15 @@ class GAN(keras.Model):
                 average.assign(weight)
 
     def _real_examples(self, data):
-        real, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        """The batch's real examples, and its labels for a conditional GAN (else `None`)."""
+        real, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
         if isinstance(real, (tuple, list, dict)):
             raise ValueError(
-                "Each batch must be one tensor of real examples. Received: a "
-                f"{type(real).__name__}. Map the dataset to the images alone, "
-                "e.g. `dataset.map(lambda image, label: image)`."
+                "Each batch must be one tensor of real examples"
+                + (", with a tensor of labels" if self.num_classes else "")
+                + f". Received: a {type(real).__name__}. Map the dataset to "
+                + ("(image, label) pairs." if self.num_classes else
+                   "the images alone, e.g. `dataset.map(lambda image, label: image)`.")
             )
         real = ops.convert_to_tensor(real)
         if "float" not in keras.backend.standardize_dtype(real.dtype):
@@ -481,14 +585,16 @@ class GAN(keras.Model):
                 f"Received: dtype={real.dtype}. Convert them first, e.g. "
                 "`images / 255` for [0, 1] (keras_gan.data.load does this)."
             )
-        expected = tuple(self.discriminator.input_shape[1:])
+        expected = self.example_shape
         if tuple(real.shape[1:]) != expected:
             raise ValueError(
                 "Real examples do not fit the discriminator. "
                 f"Received: examples of shape {tuple(real.shape[1:])}. "
                 f"Expected: {expected}."
             )
-        return ops.cast(real, self.compute_dtype)
+        if self.num_classes is None:
+            return ops.cast(real, self.compute_dtype), None
+        return ops.cast(real, self.compute_dtype), _labels_tensor(labels, self.num_classes)
 
     def sample_latent(self, num_samples, seed=None):
         """Draws `num_samples` noise vectors from the prior.
@@ -502,36 +608,41 @@ class GAN(keras.Model):
         """
         return self.latent_prior((int(num_samples), self.latent_dim), seed=seed)
 
-    def generate(self, num_samples, seed=None, batch_size=1000):
+    def generate(self, num_samples, seed=None, batch_size=1000, labels=None):
         """Generates `num_samples` examples with the sampling generator.
 
         Example:
 
         >>> images = gan.generate(16, seed=0)   # same seed, same images
+        >>> digits = conditional_gan.generate(10, labels=range(10), seed=0)
 
         Args:
             num_samples: Positive int.
             seed: Optional int. The same seed gives the same samples.
             batch_size: Int, how many samples to generate at once.
+            labels: For a conditional GAN, `num_samples` class labels, or
+                `None` to draw them uniformly. `None` otherwise.
 
         Returns:
             A NumPy array of shape `[num_samples, *example_shape]`.
         """
-        if not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
-            raise ValueError(
-                "Invalid value for argument `num_samples`. "
-                f"Received: num_samples={num_samples!r}. Expected a positive integer."
-            )
-        noise = self.sample_latent(num_samples, seed=seed)
-        return self.sampling_generator.predict(noise, batch_size=batch_size, verbose=0)
+        return generate_examples(
+            self.sampling_generator,
+            self.latent_prior,
+            self.latent_dim,
+            self.num_classes,
+            num_samples,
+            labels=labels,
+            seed=seed,
+            batch_size=batch_size,
+        )
 
     def get_config(self):
-        prior_name = priors.name_of(self.latent_prior)
         config = {
             "generator": keras.saving.serialize_keras_object(self.generator),
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-            "latent_prior": prior_name
-            or keras.saving.serialize_keras_object(self.latent_prior),
+            "latent_prior": priors.serialize(self.latent_prior),
+            "num_classes": self.num_classes,
             "discriminator_steps": self.discriminator_steps,
             "latent_dim": self.latent_dim,
             "r1_weight": self.r1_weight,
@@ -547,16 +658,16 @@ class GAN(keras.Model):
         config = dict(config)
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
-        if isinstance(config["latent_prior"], dict):
-            config["latent_prior"] = keras.saving.deserialize_keras_object(config["latent_prior"])
+        config["latent_prior"] = priors.deserialize(config["latent_prior"])
         return cls(**config)
 
     def get_compile_config(self):
         if not self.compiled:
             return None
+        d_optimizer, g_optimizer = self._given_optimizers
         return {
-            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
-            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "d_optimizer": keras.saving.serialize_keras_object(d_optimizer),
+            "g_optimizer": keras.saving.serialize_keras_object(g_optimizer),
             "loss": losses.serialize(self.game),
             # Only what `compile` was given: `r1_weight` is in the GAN's config.
             "regularizer": self._compiled_regularizer
@@ -594,6 +705,11 @@ def _with_data_guard(gan, method, args, kwargs):
         else:
             bound.arguments["callbacks"] = existing[:position] + [guard] + existing[position:]
     return bound.args, bound.kwargs
+
+
+def _minibatches(values, k):
+    """`[k * m, ...]` -> `[m, k, ...]`: minibatch i is `[:, i]`, rows i, i + k, ..."""
+    return ops.reshape(_whole_minibatches(values, k), (-1, k, *values.shape[1:]))
 
 
 def _whole_minibatches(real, k):
@@ -671,8 +787,8 @@ def _check_models(generator, discriminator):
     validation.check_returns_logits(discriminator)
     try:
         produced = tuple(generator.output_shape[1:])
-        accepted = tuple(discriminator.input_shape[1:])
-    except (AttributeError, ValueError):
+        accepted = tuple(discriminator.inputs[0].shape[1:])
+    except (AttributeError, ValueError, TypeError):
         return  # Subclassed models that are not built yet: checked on data.
     if produced != accepted:
         raise ValueError(
@@ -684,8 +800,8 @@ def _check_models(generator, discriminator):
 
 def _latent_dim(generator, latent_dim):
     try:
-        inferred = generator.input_shape[-1]
-    except (AttributeError, ValueError):
+        inferred = generator.inputs[0].shape[-1]
+    except (AttributeError, ValueError, TypeError):
         inferred = None
     if latent_dim is None:
         if inferred is None:
@@ -700,3 +816,97 @@ def _latent_dim(generator, latent_dim):
             f"but the generator takes inputs of size {inferred}."
         )
     return int(latent_dim)
+
+
+def _num_inputs(model):
+    try:
+        return len(model.inputs)
+    except (AttributeError, TypeError):
+        return None  # A subclassed model that is not built yet.
+
+
+def _num_classes(generator, discriminator, num_classes):
+    """The GAN's number of classes: the argument's, else the generator's; checked against both models."""
+    own = getattr(generator, "num_classes", None) if isinstance(generator, Generator) else None
+    if num_classes is None:
+        num_classes = own
+    elif own is not None and own != num_classes:
+        raise ValueError(
+            f"Invalid value for argument `num_classes`. Received: num_classes={num_classes!r} "
+            f"for a generator built with num_classes={own}. Expected them to be equal."
+        )
+    if num_classes is not None:
+        validation.check_int_at_least("num_classes", num_classes, 2)
+    expected = 1 if num_classes is None else 2
+    for name, model in (("generator", generator), ("discriminator", discriminator)):
+        inputs = _num_inputs(model)
+        if inputs is not None and inputs != expected:
+            conditional = "a conditional" if num_classes else "an unconditional"
+            raise ValueError(
+                f"The {name} takes {inputs} inputs, but the GAN is {conditional} one "
+                f"(num_classes={num_classes}). Expected {expected} input"
+                + (f"s: the {'noise' if name == 'generator' else 'examples'} and integer labels. "
+                   "Build both models with the same `num_classes`." if expected == 2 else
+                   f". Pass `num_classes=` to the GAN for a conditional {name}.")
+            )
+    return None if num_classes is None else int(num_classes)
+
+
+def _latent_prior(generator, latent_prior):
+    """The GAN's prior: the argument's, else the generator's own, else uniform."""
+    own = getattr(generator, "latent_prior", None) if isinstance(generator, Generator) else None
+    if latent_prior is None:
+        return own or priors.uniform
+    resolved = priors.get(latent_prior)
+    if own is not None and own is not resolved:
+        raise ValueError(
+            f"Invalid value for argument `latent_prior`. Received: latent_prior={latent_prior!r} "
+            f"for a generator trained with the {priors.name_of(own) or own!r} prior. Expected "
+            "the generator's prior, or latent_prior=None."
+        )
+    return resolved
+
+
+def _as_generator(model, latent_prior, num_classes):
+    """A functional generator as a `Generator` that records the prior (the model itself if it is one).
+
+    A subclassed generator has no graph to wrap: it is used as it is, and
+    the GAN alone knows its prior.
+    """
+    if isinstance(model, Generator):
+        model.latent_prior = latent_prior
+        return model
+    if _num_inputs(model) is None or not isinstance(model, keras.Model) or not model.outputs:
+        return model
+    return Generator.wrap(model, latent_prior, num_classes)
+
+
+def _clone(generator, name):
+    """A copy of the generator with its weights (for the moving average)."""
+    if isinstance(generator, Generator):
+        return generator.clone(name=name)
+    clone = keras.models.clone_model(generator)
+    clone.name = name
+    clone.set_weights(generator.get_weights())
+    return clone
+
+
+def _labels_tensor(labels, num_classes):
+    """A conditional batch's labels as int32 `[batch]`, or a one-line error at tracing."""
+    if labels is None:
+        raise ValueError(
+            f"A conditional GAN (num_classes={num_classes}) trains on (examples, labels) "
+            "batches. Received: batches of examples alone. Expected a dataset of "
+            "(image, integer label) pairs, or `fit(x, y)`."
+        )
+    labels = ops.convert_to_tensor(labels)
+    if len(labels.shape) == 2 and labels.shape[-1] == 1:
+        labels = ops.squeeze(labels, axis=-1)
+    dtype = keras.backend.standardize_dtype(labels.dtype)
+    if len(labels.shape) != 1 or "int" not in dtype:
+        raise ValueError(
+            f"Invalid labels for a conditional GAN. Received: labels of shape {tuple(labels.shape)} "
+            f"and dtype {dtype}. Expected integer class labels of shape [batch], in "
+            f"[0, {num_classes}) (not one-hot)."
+        )
+    return ops.cast(labels, "int32")

@@ -2,6 +2,16 @@
 
 Defaults are the original code's settings (REFERENCE.md section 3); sizes are
 arguments. Every discriminator returns a logit: `D(x) = sigmoid(logit)`.
+Generators are `keras_gan.Generator`s, which carry their prior.
+
+Every architecture takes `num_classes` for the paper's conditional model
+p(x | c) (section 7): the generator then takes `[z, labels]` and the
+discriminator `[x, labels]`, integer labels of shape `[batch]`. The label
+enters the generator one-hot, concatenated with z. It enters the
+discriminator one of two ways (`conditioning`): `"concat"`, one-hot
+concatenated with the input of its first dense layer (as Mirza and
+Osindero, 2014), or `"projection"` (Miyato and Koyama, 2018), which adds
+`<embed(c), h>` to the logit, h the last hidden features.
 """
 
 import itertools
@@ -10,6 +20,8 @@ import numpy as np
 import keras
 
 from keras_gan import layers as gan_layers
+from keras_gan import validation
+from keras_gan.generator import Generator
 
 MNIST_SHAPE = (28, 28, 1)
 CIFAR10_SHAPE = (32, 32, 3)
@@ -26,6 +38,51 @@ def _uniform(limit, seeds):
 
 def _glorot(seeds):
     return keras.initializers.GlorotUniform(seed=next(seeds))
+
+
+CONDITIONINGS = ("concat", "projection")
+
+
+def _label_input(num_classes, conditioning=None):
+    """The integer label input, or `None` for an unconditional model."""
+    if num_classes is None:
+        return None
+    validation.check_int_at_least("num_classes", num_classes, 2)
+    if conditioning is not None and conditioning not in CONDITIONINGS:
+        raise ValueError(
+            f"Invalid value for argument `conditioning`. Received: conditioning={conditioning!r}. "
+            f"Expected one of {list(CONDITIONINGS)}."
+        )
+    return keras.Input((), dtype="int32", name="labels")
+
+
+def _with_one_hot(x, labels, num_classes):
+    """`x` with the labels' one-hot encoding concatenated on the last axis."""
+    if labels is None:
+        return x
+    one_hot = keras.layers.CategoryEncoding(num_classes, output_mode="one_hot", name="one_hot")(labels)
+    return keras.layers.Concatenate(name="with_label")([x, one_hot])
+
+
+def _logit(features, labels, num_classes, conditioning, kernel_initializer, seeds):
+    """D's logit from its last hidden features, with a projection term if asked."""
+    logits = keras.layers.Dense(1, kernel_initializer=kernel_initializer, name="logit")(features)
+    if labels is None or conditioning != "projection":
+        return logits
+    # Miyato and Koyama (2018): logit(x, c) = psi(h) + <embed(c), h>.
+    embedding = keras.layers.Embedding(
+        num_classes, features.shape[-1], embeddings_initializer=_glorot(seeds), name="class_embedding"
+    )(labels)
+    projection = keras.layers.Dot(axes=1, name="projection")([embedding, features])
+    return keras.layers.Add(name="logit_with_projection")([logits, projection])
+
+
+def _inputs(x, labels):
+    return x if labels is None else [x, labels]
+
+
+def _generator(z, labels, outputs, num_classes, name):
+    return Generator(_inputs(z, labels), outputs, num_classes=num_classes, name=name)
 
 
 def _logit_of_mean(data_mean, size):
@@ -53,6 +110,7 @@ def mnist_generator(
     hidden_units=(1200, 1200),
     image_shape=MNIST_SHAPE,
     weight_range=0.05,
+    num_classes=None,
     seed=None,
     name="generator",
 ):
@@ -72,12 +130,13 @@ def mnist_generator(
         hidden_units: Sizes of the ReLU layers.
         image_shape: Shape of one generated image.
         weight_range: Weights start uniform in `[-weight_range, weight_range]`.
+        num_classes: Optional int: a conditional generator of that many classes.
         seed: Optional int seed for the initializers.
         name: Name of the model.
 
     Returns:
-        A `keras.Model` from `[batch, latent_dim]` to `[batch, *image_shape]`
-        with values in [0, 1].
+        A `keras_gan.Generator` from `[batch, latent_dim]` (and labels) to
+        `[batch, *image_shape]` with values in [0, 1].
     """
     size = int(np.prod(image_shape))
     bias = "zeros"
@@ -85,7 +144,8 @@ def mnist_generator(
         bias = keras.initializers.Constant(_logit_of_mean(data_mean, size))
     seeds = _seed_stream(seed)
     z = keras.Input((latent_dim,), name="z")
-    x = z
+    labels = _label_input(num_classes)
+    x = _with_one_hot(z, labels, num_classes)
     for i, units in enumerate(hidden_units):
         x = keras.layers.Dense(
             units, "relu", kernel_initializer=_uniform(weight_range, seeds), name=f"hidden_{i}"
@@ -98,7 +158,7 @@ def mnist_generator(
         name="output",
     )(x)
     images = keras.layers.Reshape(image_shape, name="images")(x)
-    return keras.Model(z, images, name=name)
+    return _generator(z, labels, images, num_classes, name)
 
 
 def mnist_discriminator(
@@ -108,6 +168,8 @@ def mnist_discriminator(
     input_dropout=0.2,
     hidden_dropout=0.5,
     weight_range=0.005,
+    num_classes=None,
+    conditioning="concat",
     seed=None,
     name="discriminator",
 ):
@@ -129,31 +191,38 @@ def mnist_discriminator(
         input_dropout: Dropout rate on the input.
         hidden_dropout: Dropout rate on each maxout layer's output.
         weight_range: Weights start uniform in `[-weight_range, weight_range]`.
+        num_classes: Optional int: a conditional discriminator of that many
+            classes, taking `[images, labels]`.
+        conditioning: `"concat"` (the label's one-hot joins the input after
+            dropout) or `"projection"`.
         seed: Optional int seed for the initializers and dropout.
         name: Name of the model.
 
     Returns:
-        A `keras.Model` from `[batch, *image_shape]` to logits `[batch, 1]`.
+        A `keras.Model` from `[batch, *image_shape]` (and labels) to logits
+        `[batch, 1]`.
     """
     seeds = _seed_stream(seed)
     images = keras.Input(image_shape, name="images")
+    labels = _label_input(num_classes, conditioning)
     x = keras.layers.Flatten(name="flatten")(images)
     x = keras.layers.Dropout(input_dropout, seed=next(seeds), name="input_dropout")(x)
+    if conditioning == "concat":
+        x = _with_one_hot(x, labels, num_classes)
     for i, units in enumerate(hidden_units):
         x = gan_layers.Maxout(
             units, pieces, kernel_initializer=_uniform(weight_range, seeds), name=f"maxout_{i}"
         )(x)
         x = keras.layers.Dropout(hidden_dropout, seed=next(seeds), name=f"dropout_{i}")(x)
-    logits = keras.layers.Dense(
-        1, kernel_initializer=_uniform(weight_range, seeds), name="logit"
-    )(x)
-    return keras.Model(images, logits, name=name)
+    logits = _logit(x, labels, num_classes, conditioning, _uniform(weight_range, seeds), seeds)
+    return keras.Model(_inputs(images, labels), logits, name=name)
 
 
 def cifar10_generator(
     latent_dim=100,
     hidden_units=8000,
     output_activation="linear",
+    num_classes=None,
     seed=None,
     name="generator",
 ):
@@ -174,11 +243,13 @@ def cifar10_generator(
             to 10x10x(hidden_units / 100).
         output_activation: `"linear"` for globally contrast-normalised data (the
             original), `"tanh"` for data in [-1, 1], `"sigmoid"` for [0, 1].
+        num_classes: Optional int: a conditional generator of that many classes.
         seed: Optional int seed for the initializers.
         name: Name of the model.
 
     Returns:
-        A `keras.Model` from `[batch, latent_dim]` to `[batch, 32, 32, 3]`.
+        A `keras_gan.Generator` from `[batch, latent_dim]` (and labels) to
+        `[batch, 32, 32, 3]`.
     """
     if hidden_units % 100:
         raise ValueError(
@@ -188,7 +259,9 @@ def cifar10_generator(
         )
     seeds = _seed_stream(seed)
     z = keras.Input((latent_dim,), name="z")
-    x = keras.layers.Dense(hidden_units, "relu", kernel_initializer=_glorot(seeds), name="hidden_0")(z)
+    labels = _label_input(num_classes)
+    x = _with_one_hot(z, labels, num_classes)
+    x = keras.layers.Dense(hidden_units, "relu", kernel_initializer=_glorot(seeds), name="hidden_0")(x)
     x = keras.layers.Dense(
         hidden_units, "sigmoid", kernel_initializer=_glorot(seeds), name="hidden_1"
     )(x)
@@ -203,7 +276,7 @@ def cifar10_generator(
         kernel_initializer=_glorot(seeds),
         name="images",
     )(x)
-    return keras.Model(z, images, name=name)
+    return _generator(z, labels, images, num_classes, name)
 
 
 def cifar10_discriminator(
@@ -211,6 +284,8 @@ def cifar10_discriminator(
     input_dropout=0.2,
     hidden_dropout=0.5,
     weight_range=0.005,
+    num_classes=None,
+    conditioning="concat",
     seed=None,
     name="discriminator",
 ):
@@ -231,14 +306,20 @@ def cifar10_discriminator(
         input_dropout: Dropout rate on the input.
         hidden_dropout: Dropout rate on each hidden layer's output.
         weight_range: Weights start uniform in `[-weight_range, weight_range]`.
+        num_classes: Optional int: a conditional discriminator of that many
+            classes, taking `[images, labels]`.
+        conditioning: `"concat"` (the label's one-hot joins the flattened
+            convolutional features) or `"projection"`.
         seed: Optional int seed for the initializers and dropout.
         name: Name of the model.
 
     Returns:
-        A `keras.Model` from `[batch, *image_shape]` to logits `[batch, 1]`.
+        A `keras.Model` from `[batch, *image_shape]` (and labels) to logits
+        `[batch, 1]`.
     """
     seeds = _seed_stream(seed)
     images = keras.Input(image_shape, name="images")
+    labels = _label_input(num_classes, conditioning)
     x = keras.layers.Dropout(input_dropout, seed=next(seeds), name="input_dropout")(images)
     convolutions = [(32, 8, 4), (32, 8, 4), (192, 5, 2)]  # (filters, kernel, pool)
     for i, (filters, kernel_size, pool_size) in enumerate(convolutions):
@@ -252,10 +333,12 @@ def cifar10_discriminator(
         x = keras.layers.MaxPooling2D(pool_size, strides=2, name=f"pool_{i}")(x)
         x = keras.layers.Dropout(hidden_dropout, seed=next(seeds), name=f"dropout_conv_{i}")(x)
     x = keras.layers.Flatten(name="flatten")(x)
+    if conditioning == "concat":
+        x = _with_one_hot(x, labels, num_classes)
     x = gan_layers.Maxout(500, 5, kernel_initializer=_uniform(weight_range, seeds), name="maxout")(x)
     x = keras.layers.Dropout(hidden_dropout, seed=next(seeds), name="dropout")(x)
-    logits = keras.layers.Dense(1, kernel_initializer=_uniform(weight_range, seeds), name="logit")(x)
-    return keras.Model(images, logits, name=name)
+    logits = _logit(x, labels, num_classes, conditioning, _uniform(weight_range, seeds), seeds)
+    return keras.Model(_inputs(images, labels), logits, name=name)
 
 
 def mlp_generator(
@@ -266,6 +349,7 @@ def mlp_generator(
     output_activation="linear",
     output_mean=None,
     output_variance=None,
+    num_classes=None,
     seed=None,
     name="generator",
 ):
@@ -290,15 +374,18 @@ def mlp_generator(
         output_mean: Optional per-coordinate mean of the data (a float or an
             array over the last axis); set it together with `output_variance`.
         output_variance: Optional per-coordinate variance of the data.
+        num_classes: Optional int: a conditional generator of that many classes.
         seed: Optional int seed for the initializers.
         name: Name of the model.
 
     Returns:
-        A `keras.Model` from `[batch, latent_dim]` to `[batch, *output_shape]`.
+        A `keras_gan.Generator` from `[batch, latent_dim]` (and labels) to
+        `[batch, *output_shape]`.
     """
     seeds = _seed_stream(seed)
     z = keras.Input((latent_dim,), name="z")
-    x = z
+    labels = _label_input(num_classes)
+    x = _with_one_hot(z, labels, num_classes)
     for i, units in enumerate(hidden_units):
         x = keras.layers.Dense(units, activation, kernel_initializer=_glorot(seeds), name=f"hidden_{i}")(x)
     x = keras.layers.Dense(
@@ -307,7 +394,7 @@ def mlp_generator(
     if output_mean is not None or output_variance is not None:
         x = _fixed_normalization("output", output_mean, output_variance, invert=True)(x)
     outputs = keras.layers.Reshape(tuple(output_shape), name="samples")(x)
-    return keras.Model(z, outputs, name=name)
+    return _generator(z, labels, outputs, num_classes, name)
 
 
 def mlp_discriminator(
@@ -317,6 +404,8 @@ def mlp_discriminator(
     dropout=0.0,
     input_mean=None,
     input_variance=None,
+    num_classes=None,
+    conditioning="concat",
     seed=None,
     name="discriminator",
 ):
@@ -343,23 +432,31 @@ def mlp_discriminator(
         input_mean: Optional per-coordinate mean of the data (a float or an
             array over the last axis); set it together with `input_variance`.
         input_variance: Optional per-coordinate variance of the data.
+        num_classes: Optional int: a conditional discriminator of that many
+            classes, taking `[inputs, labels]`.
+        conditioning: `"concat"` (the label's one-hot joins the input) or
+            `"projection"`.
         seed: Optional int seed for the initializers and dropout.
         name: Name of the model.
 
     Returns:
-        A `keras.Model` from `[batch, *input_shape]` to logits `[batch, 1]`.
+        A `keras.Model` from `[batch, *input_shape]` (and labels) to logits
+        `[batch, 1]`.
     """
     seeds = _seed_stream(seed)
     inputs = keras.Input(tuple(input_shape), name="inputs")
+    labels = _label_input(num_classes, conditioning)
     x = keras.layers.Flatten(name="flatten")(inputs)
     if input_mean is not None or input_variance is not None:
         x = _fixed_normalization("input", input_mean, input_variance)(x)
+    if conditioning == "concat":
+        x = _with_one_hot(x, labels, num_classes)
     for i, units in enumerate(hidden_units):
         x = keras.layers.Dense(units, activation, kernel_initializer=_glorot(seeds), name=f"hidden_{i}")(x)
         if dropout:
             x = keras.layers.Dropout(dropout, seed=next(seeds), name=f"dropout_{i}")(x)
-    logits = keras.layers.Dense(1, kernel_initializer=_glorot(seeds), name="logit")(x)
-    return keras.Model(inputs, logits, name=name)
+    logits = _logit(x, labels, num_classes, conditioning, _glorot(seeds), seeds)
+    return keras.Model(_inputs(inputs, labels), logits, name=name)
 
 
 def _fixed_normalization(prefix, mean, variance, invert=False):

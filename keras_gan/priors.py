@@ -93,3 +93,15 @@ def name_of(prior):
         if prior is function:
             return name
     return None
+
+
+def serialize(prior):
+    """A built-in prior's name, or a registered callable's Keras config."""
+    return name_of(prior) or keras.saving.serialize_keras_object(prior)
+
+
+def deserialize(config):
+    """The prior that `serialize` described."""
+    if isinstance(config, dict):
+        return keras.saving.deserialize_keras_object(config)
+    return get(config)

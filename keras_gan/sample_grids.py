@@ -3,7 +3,9 @@
 `sample_grid` builds Figure 2 (fair random samples, and in an extra
 rightmost column the nearest training example of each row's last sample),
 `interpolation_grid` builds Figure 3 (samples along straight lines in z
-space); `noise_grid` is Figure 2 from given noise. The callbacks
+space); `noise_grid` is Figure 2 from given noise. For a conditional GAN
+each row of `sample_grid` is one class, and each line of
+`interpolation_grid` keeps one class. The callbacks
 `keras_gan.callbacks.SampleGrid` and `LatentInterpolation` call these every
 few epochs; they work on their own for figures on demand:
 
@@ -26,8 +28,8 @@ from keras_gan.metrics.nearest_neighbours import nearest_neighbours
 from keras_gan.validation import check_int_at_least
 
 
-def generate_from_noise(gan, noise, batch_size=1000):
-    """Runs the GAN's sampling generator on given noise, as NumPy.
+def generate_from_noise(gan, noise, batch_size=1000, labels=None):
+    """Runs the GAN's sampling generator on given noise (and labels), as NumPy.
 
     A plain call in inference mode (no `predict` loop), so it is cheap for a
     grid and needs no collective op under a multi-worker strategy.
@@ -36,16 +38,42 @@ def generate_from_noise(gan, noise, batch_size=1000):
         gan: A `keras_gan.GAN`.
         noise: Array `[n, latent_dim]`.
         batch_size: Positive int, noise vectors per call.
+        labels: For a conditional GAN, int array `[n]`; else `None`.
 
     Returns:
         A float NumPy array `[n, *example_shape]`.
     """
     noise = np.asarray(noise, dtype=np.float32)
-    outputs = [
-        np.asarray(gan.sampling_generator(noise[start : start + batch_size], training=False))
-        for start in range(0, len(noise), batch_size)
-    ]
+    outputs = []
+    for start in range(0, len(noise), batch_size):
+        inputs = noise[start : start + batch_size]
+        if labels is not None:
+            inputs = [inputs, np.asarray(labels, np.int32)[start : start + batch_size]]
+        outputs.append(np.asarray(gan.sampling_generator(inputs, training=False)))
     return np.concatenate(outputs, axis=0)
+
+
+def grid_draws(gan, num_samples, seed=0):
+    """Noise (and labels) for a grid of about `num_samples` samples.
+
+    For a conditional GAN the grid has one row per class: its labels are
+    `0, 0, ..., 1, 1, ...`, `ceil(num_samples / num_classes)` of each.
+
+    Args:
+        gan: A `keras_gan.GAN`.
+        num_samples: Positive int.
+        seed: Int seed of the noise.
+
+    Returns:
+        `(noise, labels, columns)`: noise `[n, latent_dim]`, int32 labels
+        `[n]` or `None`, and the columns per row (`None`: a square grid).
+    """
+    check_int_at_least("num_samples", num_samples, 1)
+    if gan.num_classes is None:
+        return np.asarray(gan.sample_latent(num_samples, seed=seed)), None, None
+    columns = math.ceil(num_samples / gan.num_classes)
+    labels = np.repeat(np.arange(gan.num_classes, dtype=np.int32), columns)
+    return np.asarray(gan.sample_latent(len(labels), seed=seed)), labels, columns
 
 
 def grid_with_neighbors(samples, columns, neighbors=None, padding=1, pad_value=255):
@@ -107,6 +135,7 @@ def sample_grid(
     Draws `num_samples` noise vectors from the GAN's prior with `seed` (the
     same seed gives the same noise, hence comparable grids across training),
     generates, maps the samples to uint8, and tiles them `columns` per row.
+    A conditional GAN's grid has one row per class (`grid_draws`).
     With `training_data`, a rightmost column shows, for each row, the
     training example nearest (in Euclidean distance) to the row's last
     sample: evidence that the model has not memorised the training set.
@@ -135,23 +164,25 @@ def sample_grid(
     Returns:
         A uint8 array `[height, width, channels]`.
     """
-    check_int_at_least("num_samples", num_samples, 1)
-    noise = np.asarray(gan.sample_latent(num_samples, seed=seed))
-    return noise_grid(gan, noise, training_data, value_range, columns, padding)
+    noise, labels, class_columns = grid_draws(gan, num_samples, seed)
+    return noise_grid(
+        gan, noise, training_data, value_range, columns or class_columns, padding, labels=labels
+    )
 
 
-def noise_grid(gan, noise, training_data=None, value_range=None, columns=None, padding=1):
+def noise_grid(gan, noise, training_data=None, value_range=None, columns=None, padding=1, labels=None):
     """Like `sample_grid`, from given noise `[n, latent_dim]` (e.g. fixed noise).
 
     Args:
         gan, training_data, value_range, columns, padding: As in `sample_grid`.
         noise: Array `[n, latent_dim]`.
+        labels: For a conditional GAN, int array `[n]`; else `None`.
 
     Returns:
         A uint8 array `[height, width, channels]`.
     """
     value_range = images.resolve_value_range(gan.sampling_generator, value_range)
-    samples = generate_from_noise(gan, noise)
+    samples = generate_from_noise(gan, noise, labels=labels)
     pixels = images.to_uint8(samples, value_range)
     columns = columns if columns is not None else math.ceil(math.sqrt(len(samples)))
     check_int_at_least("columns", columns, 1)
@@ -174,7 +205,8 @@ def interpolation_grid(gan, rows=10, steps=10, seed=0, value_range=None, padding
     (drawn with `seed`) and shows `steps` samples at evenly spaced points of
     the segment between them, endpoints included. The paths are straight
     lines as in the paper, also for the spherical prior (whose midpoints
-    then leave the sphere).
+    then leave the sphere). For a conditional GAN, row i keeps class
+    `i % num_classes` along its whole line: only z moves.
 
     Example:
 
@@ -200,8 +232,12 @@ def interpolation_grid(gan, rows=10, steps=10, seed=0, value_range=None, padding
     starts, ends = endpoints[:rows, np.newaxis], endpoints[rows:, np.newaxis]  # [rows, 1, z]
     weights = np.linspace(0.0, 1.0, steps)[np.newaxis, :, np.newaxis]  # [1, steps, 1]
     noise = (1.0 - weights) * starts + weights * ends  # [rows, steps, z]
+    labels = None
+    if gan.num_classes is not None:
+        labels = np.repeat(np.arange(rows, dtype=np.int32) % gan.num_classes, steps)
     return noise_grid(
-        gan, noise.reshape(rows * steps, -1), None, value_range, columns=steps, padding=padding
+        gan, noise.reshape(rows * steps, -1), None, value_range, columns=steps, padding=padding,
+        labels=labels,
     )
 
 

@@ -81,23 +81,27 @@ class GaussianMixture:
         """The dimension of a sample."""
         return self._modes.shape[1]
 
-    def sample(self, n, seed=None):
+    def sample(self, n, seed=None, with_labels=False):
         """Draws `n` samples.
 
         Args:
             n: int, the number of samples.
             seed: int, `np.random.Generator` or None (a fresh random state).
+            with_labels: bool; also return each sample's mode, its class for
+                a conditional GAN (the same samples as without).
 
         Returns:
-            A float32 array of shape `(n, dim)`.
+            A float32 array of shape `(n, dim)`, and with `with_labels` an
+            int32 array `(n,)` of mode indices.
         """
         n = _check_count("n", n)
         rng = np.random.default_rng(seed)
         components = rng.integers(self.num_modes, size=n)
         noise = rng.standard_normal((n, self.dim))
-        return (self._modes[components] + self._std * noise).astype(np.float32)
+        samples = (self._modes[components] + self._std * noise).astype(np.float32)
+        return (samples, components.astype(np.int32)) if with_labels else samples
 
-    def dataset(self, n, seed=None):
+    def dataset(self, n, seed=None, with_labels=False):
         """Returns a finite `tf.data.Dataset` of `n` fixed samples `(dim,)`.
 
         The samples are drawn once with `seed`, like a training set; feed the
@@ -106,8 +110,14 @@ class GaussianMixture:
         Args:
             n: int, the number of examples.
             seed: int or None, as for `sample`.
+            with_labels: bool; `(sample, mode)` pairs, as for `sample`.
         """
-        return tf.data.Dataset.from_tensor_slices(self.sample(n, seed=seed))
+        return tf.data.Dataset.from_tensor_slices(self.sample(n, seed=seed, with_labels=with_labels))
+
+    def nearest_mode(self, x):
+        """The index of the mode nearest to each point: int64 `(n,)`."""
+        x = as_points(x, self.dim)
+        return np.argmin(((x[:, None, :] - self._modes[None]) ** 2).sum(-1), axis=1)
 
     @functools.cached_property
     def distribution(self):

@@ -24,6 +24,8 @@ from keras_gan import models  # noqa: E402
 _LATENT_DIM = 3
 _SHAPE = (4,)
 _DATA = np.random.default_rng(0).normal(size=(64, *_SHAPE)).astype("float32")
+_NUM_CLASSES = 3
+_LABELS = np.random.default_rng(1).integers(0, _NUM_CLASSES, size=64).astype("int32")
 
 
 def _keras_sgd():
@@ -36,11 +38,15 @@ def _scheduled_sgd():
     return keras_gan.optimizers.ScheduledMomentumSGD(0.1, momentum=momentum)
 
 
-def _build(strategy, optimizer=_keras_sgd, **options):
+def _build(strategy, optimizer=_keras_sgd, num_classes=None, conditioning="concat", **options):
     """A seeded GAN without dropout, built and compiled under `strategy`."""
     with strategy.scope():
-        generator = models.mlp_generator(_LATENT_DIM, _SHAPE, hidden_units=(16,), seed=1)
-        discriminator = models.mlp_discriminator(_SHAPE, hidden_units=(16,), seed=2)
+        generator = models.mlp_generator(
+            _LATENT_DIM, _SHAPE, hidden_units=(16,), num_classes=num_classes, seed=1
+        )
+        discriminator = models.mlp_discriminator(
+            _SHAPE, hidden_units=(16,), num_classes=num_classes, conditioning=conditioning, seed=2
+        )
         gan = keras_gan.GAN(generator, discriminator, seed=0, **options)
         gan.compile(d_optimizer=optimizer(), g_optimizer=optimizer())
     return gan
@@ -57,17 +63,21 @@ def fit_history(strategy):
     return {name: [float(v) for v in values] for name, values in history.items()}
 
 
-def step_differences(strategy, k, optimizer=_keras_sgd, global_batch=16, steps=2):
+def step_differences(strategy, k, optimizer=_keras_sgd, global_batch=16, steps=2, **model_options):
     """Max |weight difference| after each step on `strategy` against one device.
 
     Also the largest |weight| of the one-device run after each step (`scale`),
     for tolerances in float32 ulps, and how far the first step moved it.
+    With `num_classes` in `model_options`, a conditional GAN on labelled data.
     """
-    batches = tf.data.Dataset.from_tensor_slices(_DATA[: steps * global_batch]).batch(global_batch)
+    examples = _DATA[: steps * global_batch]
+    if model_options.get("num_classes"):
+        examples = (examples, _LABELS[: steps * global_batch])
+    batches = tf.data.Dataset.from_tensor_slices(examples).batch(global_batch)
     runs = []
     for run_strategy in (strategy, tf.distribute.get_strategy()):
         keras.utils.set_random_seed(0)
-        gan = _build(run_strategy, optimizer, discriminator_steps=k)
+        gan = _build(run_strategy, optimizer, discriminator_steps=k, **model_options)
         initial = _weights(gan)
         after_each_step = []
         record = keras.callbacks.LambdaCallback(
@@ -116,6 +126,10 @@ def main():
         "history": fit_history(strategy),
         "steps": {str(k): step_differences(strategy, k) for k in (1, 2)},
         "scheduled_sgd_steps": step_differences(strategy, 2, _scheduled_sgd, steps=3),
+        "conditional_steps": {
+            conditioning: step_differences(strategy, 2, num_classes=_NUM_CLASSES, conditioning=conditioning)
+            for conditioning in ("concat", "projection")
+        },
         "noise": replica_noise(strategy),
     }
     print("RESULT " + json.dumps(result))

@@ -8,6 +8,7 @@ a slower machine; it is capped, so a hang still fails. Each process runs in a
 session of its own, and the whole group is killed at the deadline.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -104,3 +105,12 @@ def run(command, env=None, cwd=REPO, deadline=None):
 def run_python(*args, env=None, cwd=REPO, deadline=None):
     """Runs this Python with `args`, e.g. `run_python("-m", "experiments.toy", ...)`."""
     return run([sys.executable, *map(str, args)], env=env, cwd=cwd, deadline=deadline)
+
+
+def run_for_result(script):
+    """Runs a Python script that prints `RESULT <json>` last; returns the JSON, or fails the test."""
+    result = run([sys.executable, str(script)])
+    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+    if result.returncode or not lines:
+        pytest.fail(f"{Path(script).name} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
+    return json.loads(lines[-1][len("RESULT ") :])

@@ -14,8 +14,8 @@ import tensorflow as tf
 
 import keras
 import keras_gan
-from experiments import config as config_lib
-from experiments import train
+from experiments import sources
+from experiments.configs import mnist
 from keras_gan import checkpoints
 from keras_gan.callbacks.non_finite_guard import NonFiniteGuard
 from keras_gan.callbacks.non_finite_guard import NonFiniteLossError
@@ -68,7 +68,7 @@ class TestData:
         images[2, 5, 6, 0] = np.inf
         expected = r"mnist training data contains NaN or Inf.*inf at index \(2, 5, 6, 0\)"
         with pytest.raises(ValueError, match=expected):
-            train.check_finite(images, "mnist training data")
+            sources.check_finite(images, "mnist training data")
 
     def test_launcher_data_with_nan_is_refused_before_training(self, monkeypatch):
         images = np.zeros((16, 28, 28, 1), "float32")
@@ -77,7 +77,7 @@ class TestData:
         monkeypatch.setattr(keras_gan.data, "load", lambda *args, **kwargs: dataset)
         monkeypatch.setattr(keras_gan.data, "load_array", lambda *args, **kwargs: images)
         with pytest.raises(ValueError, match="training data contains NaN or Inf"):
-            train.ImageData(config_lib.TrainConfig(output_dir="unused"))
+            sources.RegisteredData(mnist.get_config())
 
     def test_nan_at_training_time_stops_at_the_first_step(self):
         data = np.zeros((8, 2), "float32")
@@ -108,14 +108,14 @@ class TestSettings:
     def test_discriminator_steps_below_one(self, steps):
         with pytest.raises(ValueError, match=f"Received: discriminator_steps={steps}"):
             keras_gan.GAN(*_models(), discriminator_steps=steps)
-        if isinstance(steps, int):
-            with pytest.raises(ValueError, match="discriminator_steps"):
-                config_lib.TrainConfig(discriminator_steps=steps)
 
     @pytest.mark.parametrize("rate", [0.0, -0.1])
-    def test_run_config_needs_a_positive_learning_rate(self, rate):
-        with pytest.raises(ValueError, match=f"Received: learning_rate={rate}"):
-            config_lib.TrainConfig(learning_rate=rate)
+    def test_optimizer_factory_needs_a_positive_learning_rate(self, rate):
+        settings = dict(beta_1=0.5, momentum=0.5, final_momentum=0.7, momentum_saturate_epoch=250,
+                        decay_factor=1.000004, min_learning_rate=1e-6)
+        for name in keras_gan.optimizer_factory.OPTIMIZERS:
+            with pytest.raises(ValueError, match=f"Received: learning_rate={rate}. Expected a positive float"):
+                keras_gan.optimizer_factory.make_optimizer(name, rate, 10, **settings)
 
     def test_gan_refuses_a_negative_learning_rate(self):
         # 0 stays allowed in the library: it freezes a player.
@@ -135,14 +135,15 @@ class TestSettings:
     def test_unknown_strategy(self):
         with pytest.raises(ValueError, match=r"Unknown strategy. Received: strategy='horovod'"):
             keras_gan.distribute.make_strategy("horovod")
-        with pytest.raises(ValueError, match="Unknown strategy"):
-            config_lib.TrainConfig(strategy="horovod")
 
     def test_unknown_architecture(self):
-        config = config_lib.TrainConfig(architecture="resnet")
+        config = mnist.get_config()
+        config.architecture = "resnet"
         expected = r"Received: architecture='resnet'. Expected one of \['mlp_small', 'paper'\]"
         with pytest.raises(ValueError, match=expected):
-            train.build_gan(config, config.resolved_preset(), np.zeros((28, 28, 1), "float32"))
+            sources.image_networks(
+                config, (28, 28, 1), np.zeros((28, 28, 1), "float32"), "sigmoid", sources.PAPER_NETWORKS["mnist"]
+            )
 
 
 class TestModels:

@@ -154,6 +154,123 @@ class TestIdxSource:
             data.load("mnist", "0:1", data_dir=str(tmp_path))
 
 
+@pytest.fixture(scope="module")
+def mnist_labels(mnist_dir):
+    with gzip.open(os.path.join(mnist_dir, "labels-idx1-ubyte.gz")) as f:
+        raw = f.read()
+    # Independent of read_idx: the header is 8 bytes for idx1.
+    return np.frombuffer(raw, np.uint8, offset=8)
+
+
+class TestIdxLabels:
+    def test_labels_align_with_the_real_images(self, mnist_dir, mnist_raw, mnist_labels):
+        pairs = data.load("mnist", "0:10", data_dir=mnist_dir, with_labels=True)
+        assert pairs.element_spec == (
+            tf.TensorSpec((28, 28, 1), tf.float32),
+            tf.TensorSpec((), tf.int32),
+        )
+        images, labels = zip(*pairs.as_numpy_iterator())
+        expected = data.read_idx(os.path.join(mnist_dir, "labels-idx1-ubyte.gz"))[:10]
+        np.testing.assert_array_equal(labels, expected)
+        np.testing.assert_array_equal(labels, mnist_labels[:10])
+        np.testing.assert_array_equal(np.stack(images), mnist_raw[:10] / np.float32(255))
+        assert int(pairs.cardinality()) == 10
+        # pixel_mean takes the pairs too (e.g. for a conditional generator's data_mean).
+        expected_mean = mnist_raw[:10].mean(axis=0) / 255.0
+        np.testing.assert_allclose(data.pixel_mean(pairs), expected_mean, atol=1e-6)
+
+    def test_load_array_with_labels(self, mnist_dir, mnist_raw, mnist_labels):
+        images, labels = data.load_array(
+            "mnist", "7000:8000", data_dir=mnist_dir, with_labels=True, value_range=(-1, 1)
+        )
+        assert images.shape == (1000, 28, 28, 1) and images.dtype == np.float32
+        assert labels.shape == (1000,) and labels.dtype == np.int32
+        np.testing.assert_array_equal(labels, mnist_labels[7000:])
+        np.testing.assert_allclose(images, mnist_raw[7000:] / 127.5 - 1.0, atol=1e-6)
+        # Without labels the images are the same.
+        np.testing.assert_array_equal(
+            data.load_array("mnist", "7000:8000", data_dir=mnist_dir, value_range=(-1, 1)), images
+        )
+
+    def test_official_pair_and_unpacked_labels(self, tmp_path):
+        # Image i carries its index in its first pixel; label i = (3 * i) % 10.
+        train = np.zeros((20, 28, 28), np.uint8)
+        train[:, 0, 0] = np.arange(20)
+        _write_idx(tmp_path / "train-images-idx3-ubyte.gz", train, compress=True)
+        _write_idx(tmp_path / "train-labels-idx1-ubyte", (3 * np.arange(20) % 10).astype(np.uint8))
+        _write_idx(tmp_path / "t10k-images-idx3-ubyte", np.full((4, 28, 28), 9, np.uint8))
+        _write_idx(
+            tmp_path / "t10k-labels-idx1-ubyte.gz", np.array([9, 8, 7, 6], np.uint8), compress=True
+        )
+        images, labels = data.load_array("mnist", "5:12", data_dir=str(tmp_path), with_labels=True)
+        indices = np.round(images[:, 0, 0, 0] * 255).astype(int)
+        np.testing.assert_array_equal(indices, np.arange(5, 12))
+        np.testing.assert_array_equal(labels, 3 * indices % 10)
+        _, labels = data.load_array("mnist", "test", data_dir=str(tmp_path), with_labels=True)
+        assert labels.tolist() == [9, 8, 7, 6]
+
+    def _one_clear_line(self, error):
+        message = str(error)
+        assert "\n" not in message and error.__cause__ is None
+        return message
+
+    def test_a_directory_without_labels_file(self, tmp_path):
+        _write_idx(tmp_path / "images-idx3-ubyte", np.zeros((3, 28, 28), np.uint8))
+        with pytest.raises(data.DatasetUnavailableError) as info:
+            data.load("mnist", "0:3", data_dir=str(tmp_path), with_labels=True)
+        message = self._one_clear_line(info.value)
+        assert message.startswith(
+            "with_labels=True needs the labels of images-idx3-ubyte, but "
+            f"{tmp_path} holds no labels-idx1-ubyte.gz"
+        )
+        # The images alone still load.
+        assert data.load_array("mnist", "0:3", data_dir=str(tmp_path)).shape == (3, 28, 28, 1)
+
+    def test_the_official_test_part_without_its_labels(self, tmp_path):
+        _write_idx(tmp_path / "train-images-idx3-ubyte", np.zeros((3, 28, 28), np.uint8))
+        _write_idx(tmp_path / "train-labels-idx1-ubyte", np.zeros(3, np.uint8))
+        _write_idx(tmp_path / "t10k-images-idx3-ubyte", np.zeros((2, 28, 28), np.uint8))
+        assert len(data.load_array("mnist", "0:3", data_dir=str(tmp_path), with_labels=True)[1]) == 3
+        with pytest.raises(data.DatasetUnavailableError, match="holds no t10k-labels-idx1-ubyte.gz"):
+            data.load("mnist", "test", data_dir=str(tmp_path), with_labels=True)
+
+    @pytest.mark.parametrize(
+        "labels, message",
+        [
+            (np.zeros(4, np.uint8), "4 labels for 3 images"),
+            (np.array([0, 10, 1], np.uint8), "Received: labels from 0 to 10. Expected 0 <= label < 10"),
+            (np.zeros((3, 1), np.uint8), r"Expected integer labels of shape \(n,\)"),
+            (np.zeros(3, ">f4"), "Expected integer labels"),
+        ],
+    )
+    def test_bad_labels_file(self, tmp_path, labels, message):
+        _write_idx(tmp_path / "images-idx3-ubyte", np.zeros((3, 28, 28), np.uint8))
+        _write_idx(tmp_path / "labels-idx1-ubyte", labels)
+        with pytest.raises(ValueError, match=message):
+            data.load("mnist", "0:3", data_dir=str(tmp_path), with_labels=True)
+
+    def test_ambiguous_labels_layout(self, tmp_path):
+        _write_idx(tmp_path / "images-idx3-ubyte", np.zeros((2, 28, 28), np.uint8))
+        for name in ("labels-idx1-ubyte", "train-labels-idx1-ubyte"):
+            _write_idx(tmp_path / name, np.zeros(2, np.uint8))
+        with pytest.raises(ValueError, match="both a single labels file and train-/t10k- files"):
+            data.load("mnist", "0:1", data_dir=str(tmp_path), with_labels=True)
+
+    def test_datasets_without_labels_and_a_bad_flag(self, tmp_path, mnist_dir):
+        Image.fromarray(np.zeros((48, 48), np.uint8), mode="L").save(tmp_path / "face.png")
+        message = (
+            "The 'tfd' dataset has no labels. Received: name='tfd', with_labels=True. "
+            "Expected with_labels=False, or a labelled folder of your own: "
+            "keras_gan.data.image_folder"
+        )
+        for data_dir in (None, str(tmp_path)):
+            with pytest.raises(ValueError) as info:
+                data.load("tfd", "0:1", data_dir=data_dir, with_labels=True)
+            assert self._one_clear_line(info.value).startswith(message)
+        with pytest.raises(ValueError, match="Received: with_labels='yes'. Expected True or False"):
+            data.load("mnist", "0:3", data_dir=mnist_dir, with_labels="yes")
+
+
 class TestCorruptIdx:
     @pytest.fixture
     def valid_bytes(self, tmp_path):
@@ -240,6 +357,29 @@ class TestTfdsSource:
         assert -1.0 <= symmetric.min() and symmetric.max() <= 1.0
         np.testing.assert_allclose(symmetric, raw / 127.5 - 1.0, atol=1e-6)
 
+    @pytest.mark.parametrize("name", ["mnist", "cifar10"])
+    def test_mocked_labels(self, recorded_calls, tmp_path, name):
+        spec = data.dataset_spec(name)
+        with tfds.testing.mock_data(num_examples=6):
+            pairs = data.load(name, "validation", data_dir=str(tmp_path), download=False, with_labels=True)
+            images, labels = data.load_array(name, "2:5", with_labels=True, value_range=(-1, 1))
+            raw = list(tfds.load(name, split="train", as_supervised=True).as_numpy_iterator())
+        assert recorded_calls[0]["as_supervised"] is True
+        assert recorded_calls[0]["split"] == spec.splits["validation"][0] + "[{}:{}]".format(
+            *spec.splits["validation"][1:]
+        )
+        assert recorded_calls[1]["split"] == "train[2:5]" and recorded_calls[1]["as_supervised"]
+        assert pairs.element_spec == (
+            tf.TensorSpec(spec.image_shape, tf.float32),
+            tf.TensorSpec((), tf.int32),
+        )
+        # mock_data ignores the split: every example of the mocked part, in order.
+        assert images.shape == (6, *spec.image_shape) and labels.dtype == np.int32
+        raw_images, raw_labels = map(np.stack, zip(*raw))
+        np.testing.assert_array_equal(labels, raw_labels)
+        np.testing.assert_allclose(images, raw_images / 127.5 - 1.0, atol=1e-6)
+        assert 0 <= labels.min() and labels.max() < spec.num_classes
+
     def test_cifar10_gcn(self):
         with tfds.testing.mock_data(num_examples=3):
             images = _to_numpy(data.load("cifar10", "test", preprocessing="gcn"))
@@ -282,6 +422,7 @@ class TestOffline:
         assert error.__cause__ is None and error.__suppress_context__
         return message
 
+    @pytest.mark.parametrize("with_labels", [False, True])
     @pytest.mark.parametrize(
         "name, local_files",
         [
@@ -290,14 +431,14 @@ class TestOffline:
         ],
     )
     def test_real_tfds_path_up_to_the_refused_download(
-        self, refused_network, tmp_path, name, local_files
+        self, refused_network, tmp_path, name, local_files, with_labels
     ):
         # No mock: keras_gan.data.load -> tfds.load -> the download manager ->
         # requests -> a socket. A module missing inside tfds (importlib_resources
         # once) fails here with ModuleNotFoundError instead of this error.
         started = time.monotonic()
         with pytest.raises(data.DatasetUnavailableError) as info:
-            data.load(name, "train", data_dir=str(tmp_path), download=True)
+            data.load(name, "train", data_dir=str(tmp_path), download=True, with_labels=with_labels)
         elapsed = time.monotonic() - started
         message = self._assert_one_clear_message(info.value)
         assert message.startswith(f"Could not load {name!r} (split 'train[0:")
@@ -323,10 +464,11 @@ class TestOffline:
         with pytest.raises(ModuleNotFoundError, match="importlib_resources"):
             data.load("mnist", data_dir=str(tmp_path))
 
-    def test_no_local_data_without_download(self, tmp_path):
+    @pytest.mark.parametrize("with_labels", [False, True])
+    def test_no_local_data_without_download(self, tmp_path, with_labels):
         # The real tfds path: no prepared copy in data_dir.
         with pytest.raises(data.DatasetUnavailableError) as info:
-            data.load("cifar10", "test", data_dir=str(tmp_path), download=False)
+            data.load("cifar10", "test", data_dir=str(tmp_path), download=False, with_labels=with_labels)
         message = self._assert_one_clear_message(info.value)
         assert "no prepared copy there and download=False" in message
         assert "data_dir='/path/to/cifar-10-batches-bin'" in message
@@ -474,14 +616,107 @@ class TestTrainingPipeline:
         with pytest.raises(ValueError, match=message):
             data.training_pipeline(self._ids(10), **kwargs)
 
-    def test_rejects_labels_infinite_and_non_datasets(self):
-        labelled = tf.data.Dataset.from_tensor_slices((np.zeros((4, 2)), np.zeros(4)))
-        with pytest.raises(ValueError, match="without labels"):
-            data.training_pipeline(labelled, batch_size=2)
+    def test_rejects_float_labels_infinite_and_non_datasets(self):
+        labelled = tf.data.Dataset.from_tensor_slices((np.zeros((4, 2)), np.zeros(4, np.int64)))
+        assert data.training_pipeline(labelled, batch_size=2).element_spec[1].shape == (2,)
+        float_labels = tf.data.Dataset.from_tensor_slices((np.zeros((4, 2)), np.zeros(4)))
+        with pytest.raises(ValueError, match="each label must be an integer scalar"):
+            data.training_pipeline(float_labels, batch_size=2)
         with pytest.raises(ValueError, match="infinite dataset"):
             data.training_pipeline(self._ids(4).repeat(), batch_size=2)
         with pytest.raises(ValueError, match="Expected a tf.data.Dataset"):
             data.training_pipeline(np.zeros((4, 2)), batch_size=2)
+
+
+class TestTrainingPipelineWithLabels:
+    def _pairs(self, n, classes=7):
+        # The label is a function of the example: label = id % classes.
+        ids = tf.data.Dataset.range(n)
+        return ids.map(
+            lambda i: (tf.fill([2], tf.cast(i, tf.float32)), tf.cast(i % classes, tf.int32))
+        )
+
+    def test_pairs_stay_aligned_through_shuffle_and_the_strided_split(self):
+        k, m = 3, 8
+        with pytest.warns(UserWarning, match="16 of the 1000 examples"):
+            pipeline = data.training_pipeline(
+                self._pairs(1000), batch_size=m, discriminator_steps=k, seed=0
+            )
+        assert pipeline.element_spec == (
+            tf.TensorSpec((k * m, 2), tf.float32),
+            tf.TensorSpec((k * m,), tf.int32),
+        )
+        epochs = []
+        for _ in range(2):
+            ids = []
+            for examples, labels in pipeline.as_numpy_iterator():
+                assert examples.shape == (k * m, 2) and labels.shape == (k * m,)
+                np.testing.assert_array_equal(labels, examples[:, 0].astype(int) % 7)
+                # Discriminator update i: rows i, i + k, ... with their own labels.
+                for i in range(k):
+                    np.testing.assert_array_equal(labels[i::k], examples[i::k, 0].astype(int) % 7)
+                ids.append(examples[:, 0].astype(int))
+            epochs.append(np.concatenate(ids))
+        for epoch in epochs:
+            assert len(epoch) == 984 and len(set(epoch)) == 984
+            assert not np.array_equal(epoch, np.sort(epoch))  # shuffled
+        assert not np.array_equal(epochs[0], epochs[1])  # reshuffled each epoch
+
+    def test_same_order_as_without_labels_for_the_same_seed(self):
+        paired = data.training_pipeline(self._pairs(60), batch_size=20, seed=3)
+        alone = data.training_pipeline(self._pairs(60).map(lambda x, y: x), batch_size=20, seed=3)
+        for (examples, _), images in zip(paired.as_numpy_iterator(), alone.as_numpy_iterator()):
+            np.testing.assert_array_equal(examples, images)
+
+    def test_remainder_policy_and_counting_apply_to_pairs(self):
+        odd = self._pairs(41).filter(lambda x, y: tf.equal(y % 2, 1))
+        pipeline = data.training_pipeline(odd, 2, 3, drop_remainder=False, seed=0)
+        sizes = [len(labels) for _, labels in pipeline.as_numpy_iterator()]
+        assert sum(sizes) == sum(1 for i in range(41) if i % 7 % 2 == 1)
+        assert sizes[:-1] == [6] * (len(sizes) - 1) and sizes[-1] % 3 == 0
+
+    @pytest.mark.parametrize(
+        "labels, message",
+        [
+            (np.eye(4, dtype=np.int32), r"label spec TensorSpec\(shape=\(4,\), dtype=tf.int32"),
+            (np.eye(4, dtype=np.float32), "tf.argmax"),
+            (np.arange(4, dtype=np.float32), "dtype=tf.float32"),
+            (np.arange(4).reshape(4, 1), r"shape=\(1,\)"),
+            (np.array([True, False, True, False]), "dtype=tf.bool"),
+        ],
+    )
+    def test_refuses_one_hot_float_and_non_scalar_labels(self, labels, message):
+        pairs = tf.data.Dataset.from_tensor_slices((np.zeros((4, 2), np.float32), labels))
+        with pytest.raises(ValueError, match="each label must be an integer scalar.*" + message):
+            data.training_pipeline(pairs, batch_size=2)
+
+    @pytest.mark.parametrize(
+        "elements",
+        [
+            (np.zeros((4, 2)), np.zeros(4, np.int32), np.ones(4)),  # with sample weights
+            {"image": np.zeros((4, 2)), "label": np.zeros(4, np.int32)},
+            ((np.zeros((4, 2)), np.zeros((4, 2))), np.zeros(4, np.int32)),
+        ],
+    )
+    def test_refuses_other_structures(self, elements):
+        dataset = tf.data.Dataset.from_tensor_slices(elements)
+        with pytest.raises(ValueError, match="Expected single examples, or \\(example, label\\) pairs"):
+            data.training_pipeline(dataset, batch_size=2)
+
+    def test_image_folder_pairs_feed_it_directly(self, tmp_path):
+        for label, name in enumerate(["a", "b", "c"]):
+            (tmp_path / name).mkdir()
+            for i in range(4):
+                # Each class has its own grey level, so the label follows from the image.
+                Image.new("L", (6, 6), 40 + 80 * label).save(tmp_path / name / f"{i}.png")
+        pairs = data.image_folder(str(tmp_path), image_size=(6, 6), with_labels=True)
+        assert pairs.element_spec[1] == tf.TensorSpec((), tf.int32)
+        pipeline = data.training_pipeline(pairs, batch_size=3, discriminator_steps=2, seed=0)
+        batches = list(pipeline.as_numpy_iterator())
+        assert len(batches) == 2
+        for images, labels in batches:
+            assert images.shape == (6, 6, 6, 1) and labels.dtype == np.int32
+            np.testing.assert_array_equal(np.round((images.mean(axis=(1, 2, 3)) * 255 - 40) / 80), labels)
 
 
 class TestDataDir:
@@ -570,6 +805,22 @@ class TestCifar10Binary:
         got = data.load_array("cifar10", "test", data_dir=str(directory), value_range=(-1, 1))
         np.testing.assert_allclose(got, test / 127.5 - 1.0, atol=1e-6)
 
+    def test_labels_from_the_records(self, batches):
+        directory, train, test = batches
+        images, labels = data.load_array("cifar10", "2:11", data_dir=str(directory), with_labels=True)
+        np.testing.assert_array_equal(images, train[2:11] / np.float32(255))
+        # Batch N's records carry the label N; images 2..10 span batches 1-4.
+        assert labels.dtype == np.int32 and labels.tolist() == [1, 2, 2, 2, 3, 3, 3, 4, 4]
+        pairs = data.load("cifar10", "test", data_dir=str(directory), with_labels=True)
+        assert pairs.element_spec[1] == tf.TensorSpec((), tf.int32)
+        assert [int(label) for _, label in pairs] == [0, 1]
+
+    def test_labels_out_of_range(self, tmp_path):
+        _write_cifar_batch(tmp_path / "test_batch.bin", np.zeros((2, 32, 32, 3)), [3, 12])
+        with pytest.raises(ValueError, match="labels from 3 to 12. Expected 0 <= label < 10"):
+            data.load("cifar10", "test", data_dir=str(tmp_path), with_labels=True)
+        assert data.load_array("cifar10", "test", data_dir=str(tmp_path)).shape == (2, 32, 32, 3)
+
     def test_parent_of_the_unpacked_directory_works_too(self, batches):
         directory, train, _ = batches
         got = data.load_array("cifar10", ":4", data_dir=str(directory.parent))
@@ -609,6 +860,7 @@ class TestRegistry:
             assert spec.name == name and set(spec.splits) == set(data.SPLITS)
             assert len(spec.image_shape) == 3 and spec.local_readers and spec.offline_hint
         assert data.dataset_spec("MNIST") is data.dataset_spec("mnist")
+        assert [data.dataset_spec(name).num_classes for name in data.DATASETS] == [10, 10, None]
 
     def test_the_offline_hint_names_files_that_load(self, tmp_path):
         # The files each hint names, written small, load through that hint's data_dir.
@@ -634,6 +886,8 @@ class TestRegistry:
             ({"image_shape": (28, 28)}, "Received: image_shape=\\(28, 28\\)"),
             ({"splits": {"train": ("train", None, None)}}, "Expected exactly \\['train', "),
             ({"paper_value_range": (0, 255)}, "Received: paper_value_range=\\(0, 255\\)"),
+            ({"num_classes": 1}, "Received: num_classes=1. Expected an integer >= 2"),
+            ({"num_classes": 10.0}, "Received: num_classes=10.0"),
         ],
     )
     def test_a_bad_entry_fails_at_definition(self, kwargs, message):

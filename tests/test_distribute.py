@@ -16,8 +16,6 @@ import tensorflow as tf
 
 import keras_gan
 import processes
-from experiments import config as config_lib
-from experiments import flags as experiment_flags
 from keras_gan import distribute
 
 MNIST_DIR = processes.REPO.parent / "shared" / "data" / "mnist-8k"
@@ -86,11 +84,6 @@ class TestChief:
         assert not os.path.exists(directory)  # deleted on exit
         assert not output.exists()  # nothing in the chief's directory
 
-    def test_other_workers_do_not_write_the_flag_file(self, monkeypatch, tmp_path):
-        monkeypatch.setenv("TF_CONFIG", _tf_config("worker", 1))
-        config = config_lib.TrainConfig(strategy="multi_worker", output_dir=str(tmp_path))
-        experiment_flags.write_flagfile(config, str(tmp_path / "flags.txt"))
-        assert not (tmp_path / "flags.txt").exists()
 
 
 class TestSplitCpu:
@@ -115,19 +108,15 @@ class TestSplitCpu:
         with pytest.raises(RuntimeError, match="already initialised its devices"):
             distribute.split_cpu(3)
 
-    def test_config_rejects_zero_logical_cpus(self):
-        with pytest.raises(ValueError, match="Received: logical_cpus=0"):
-            config_lib.TrainConfig(logical_cpus=0)
-
 
 class TestMirroredLauncher:
     def test_mnist_launcher_trains_two_replicas_on_two_logical_cpus(self, tmp_path):
         output = tmp_path / "mirrored"
         command = [
-            sys.executable, "-m", "experiments.mnist", f"--data_dir={MNIST_DIR}", "--train_range=0:256",
-            "--valid_range=7000:7100", "--test_range=7100:7200", "--architecture=mlp_small", "--batch_size=64",
-            "--epochs=1", "--parzen_every=0", "--parzen_samples=100", "--verbose=2", "--strategy=mirrored",
-            "--logical_cpus=2", f"--output_dir={output}",
+            sys.executable, "-m", "experiments.mnist", f"--data_dir={MNIST_DIR}", "--config.train_range=0:256",
+            "--config.valid_range=7000:7100", "--config.test_range=7100:7200", "--config.architecture=mlp_small",
+            "--config.batch_size=64", "--config.epochs=1", "--config.parzen_every=0", "--config.parzen_samples=100",
+            "--config.verbose=2", "--config.strategy=mirrored", "--config.logical_cpus=2", f"--output_dir={output}",
         ]
         result = processes.run(command)
         assert result.returncode == 0, result.stderr[-3000:]
@@ -137,7 +126,7 @@ class TestMirroredLauncher:
                           "checkpoints/last.keras", "backup/epoch_0001/model.weights.h5", "history.csv")
         for name in expected_files:
             assert (output / name).is_file(), name
-        assert "--logical_cpus=2" in (output / "flags.txt").read_text().split()
+        assert "'logical_cpus': 2," in (output / "config.py").read_text()
         # 256 images in global batches of 64: 4 steps, each split over the replicas.
         gan = keras.saving.load_model(output / "gan.keras")
         assert isinstance(gan, keras_gan.GAN)

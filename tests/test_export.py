@@ -2,8 +2,11 @@
 
 One MNIST GAN (the paper's generator, 100-1200-1200-784) is trained for one
 epoch on real digits and exported once, with every LiteRT variant, by a
-module-scoped fixture; most tests read that export. Tiny MLP generators
-cover the error paths, the launcher and the atomic write.
+module-scoped fixture; most tests read that export. A small conditional MNIST
+GAN (100+10-16-784, gaussian prior, moving average) is trained briefly on
+digits with their labels and its bare sampling generator exported the same
+way. Tiny MLP generators cover the error paths, the launcher and the atomic
+write.
 """
 
 import json
@@ -32,6 +35,19 @@ def _mnist():
         pytest.fail(f"Real MNIST digits are required and missing: {path}")
     images = keras_gan.data.read_idx(path).astype("float32") / 255.0
     return images[..., None]  # [8000, 28, 28, 1]
+
+
+def _mnist_labels():
+    path = MNIST_DIR / "labels-idx1-ubyte.gz"
+    if not path.is_file():
+        pytest.fail(f"Real MNIST labels are required and missing: {path}")
+    return keras_gan.data.read_idx(path).astype("int32")  # [8000]
+
+
+def _plain(generator):
+    """The same layers as a plain `keras.Model`, what runs saved before `keras_gan.Generator`."""
+    inputs = generator.inputs if len(generator.inputs) > 1 else generator.inputs[0]
+    return keras.Model(inputs, generator.outputs[0], name=generator.name)
 
 
 def _tiny_generator(latent_dim=4, seed=0):
@@ -87,8 +103,48 @@ def exported(trained_gan_file, mnist, tmp_path_factory):
     return output_dir, report, generator
 
 
+@pytest.fixture(scope="module")
+def conditional_generator_file(mnist, tmp_path_factory):
+    """A bare conditional generator, trained by a GAN with a gaussian prior, saved alone.
+
+    The reported case: `gan.sampling_generator` (here the moving average) saved by
+    itself, with no sidecar and no metrics.json beside it.
+    """
+    keras.utils.set_random_seed(0)
+    train, labels = mnist[:1000], _mnist_labels()[:1000]
+    generator = keras_gan.models.mnist_generator(
+        hidden_units=(16,), num_classes=10, data_mean=train.mean(0), seed=0
+    )
+    discriminator = keras_gan.models.mnist_discriminator(hidden_units=(16, 16), num_classes=10, seed=1)
+    gan = keras_gan.GAN(
+        generator, discriminator, num_classes=10, latent_prior="gaussian", ema_decay=0.9, seed=0
+    )
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+        g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+    )
+    dataset = tf.data.Dataset.from_tensor_slices((train, labels)).batch(100)
+    gan.fit(dataset, epochs=1, shuffle=False, verbose=0)
+    path = tmp_path_factory.mktemp("conditional") / "generator.keras"
+    gan.sampling_generator.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def conditional_export(conditional_generator_file, tmp_path_factory):
+    """The bare conditional generator exported with float32 and int8 LiteRT files."""
+    output_dir = tmp_path_factory.mktemp("exports") / "conditional"
+    report = export.export_generator(conditional_generator_file, output_dir, quantize="dynamic")
+    generator = keras.saving.load_model(conditional_generator_file, compile=False)
+    return output_dir, report, generator
+
+
 def _noise(batch, latent_dim=100, seed=5):
     return np.random.default_rng(seed).uniform(-3**0.5, 3**0.5, (batch, latent_dim)).astype("float32")
+
+
+def _labels(batch, num_classes=10, seed=5):
+    return np.random.default_rng(seed).integers(0, num_classes, batch).astype("int32")
 
 
 # Tolerances of exported generators against the Keras generator, from an error model.
@@ -106,7 +162,7 @@ _SIGMAS = 7.0
 _SIGMOID_ERROR, _UNDERFLOW = 16 * _U, 2.0**-124
 
 
-def _error_model(generator, z, mode="none"):
+def _error_model(generator, z, mode="none", labels=None):
     """How far one implementation of `generator` may be from exact arithmetic, per output.
 
     Each Dense layer a = x W + b adds fresh errors, independent roundings, each
@@ -127,12 +183,18 @@ def _error_model(generator, z, mode="none"):
     sigmoid at its largest slope within 7 sigma. Measured on the trained MNIST generator
     of this module, LiteRT's errors stay below a quarter of the tolerances this gives.
 
+    A conditional generator's first layer reads [z, one_hot(labels)]: the one-hot
+    encoding and the concatenation are exact (0s and 1s, copies), so the model starts
+    from that exact input.
+
     Returns:
         `(exact, sigma, fixed)`, float64 arrays of the output's shape: the exact output,
         the standard deviation of the implementation's error, and a bound on the sigmoid's
         own error (`_SIGMOID_ERROR * exact + _UNDERFLOW`).
     """
     x = np.asarray(z, np.float64)
+    if labels is not None:
+        x = np.concatenate([x, np.eye(generator.num_classes)[labels]], axis=1)
     incoming = np.zeros_like(x)  # The standard deviation of x's error.
     dense = [layer for layer in generator.layers if layer.weights]
     for i, layer in enumerate(dense):
@@ -167,11 +229,11 @@ def _error_model(generator, z, mode="none"):
     return tuple(a.reshape(shape) for a in (exact, slope * sigma, fixed))
 
 
-def _tolerance(generator, z, *modes):
+def _tolerance(generator, z, *modes, labels=None):
     """Per output: how far implementations in `modes` may be apart (their error bounds added)."""
     tolerance = 0.0
     for mode in modes:
-        _, sigma, fixed = _error_model(generator, z, mode)
+        _, sigma, fixed = _error_model(generator, z, mode, labels)
         tolerance = tolerance + _SIGMAS * sigma + fixed
     return tolerance
 
@@ -200,6 +262,8 @@ class TestExportedFiles:
         }
         assert report["latent_dim"] == 100
         assert (report["prior"], report["prior_origin"]) == ("uniform", "gan")
+        assert (report["num_classes"], report["num_classes_origin"]) == (None, "gan")
+        assert report["format_version"] == 2
         assert report["output_shape"] == [28, 28, 1]
         assert report["value_range"]["declared"] == [0.0, 1.0]
         low, high = report["value_range"]["observed"]
@@ -232,8 +296,13 @@ class TestSavedModel:
         assert (z_spec.name, z_spec.shape.as_list(), z_spec.dtype) == ("z", [None, 100], tf.float32)
         assert generate.structured_outputs["images"].shape.as_list() == [None, 28, 28, 1]
         sample_specs = loaded.signatures["sample"].structured_input_signature[1]
+        # One integer dtype for every integer input (it was int32 and int64).
         assert {name: (spec.shape.rank, spec.dtype) for name, spec in sample_specs.items()} == {
-            "num_samples": (0, tf.int32), "seed": (0, tf.int64)
+            "num_samples": (0, tf.int32), "seed": (0, tf.int32)
+        }
+        described = exported[1]["signatures"]["sample"]["inputs"]
+        assert {name: spec["dtype"] for name, spec in described.items()} == {
+            "num_samples": "int32", "seed": "int32"
         }
 
     def test_generate_matches_keras_at_any_batch(self, exported):
@@ -250,7 +319,7 @@ class TestSavedModel:
         generator = exported[2]
 
         def draw(n, seed):
-            images = sample(num_samples=tf.constant(n), seed=tf.constant(seed, tf.int64))["images"]
+            images = sample(num_samples=tf.constant(n), seed=tf.constant(seed))["images"]
             return images.numpy()
 
         first, again, other = draw(16, 3), draw(16, 3), draw(16, 4)
@@ -266,7 +335,7 @@ class TestSavedModel:
     def test_sample_rejects_non_positive_count(self, exported):
         sample = tf.saved_model.load(str(exported[0] / "saved_model")).signatures["sample"]
         with pytest.raises(tf.errors.InvalidArgumentError, match="num_samples"):
-            sample(num_samples=tf.constant(0), seed=tf.constant(0, tf.int64))
+            sample(num_samples=tf.constant(0), seed=tf.constant(0))
 
     def test_standalone_check_catches_a_wrong_model(self, exported):
         output_dir, _, generator = exported
@@ -356,10 +425,133 @@ class TestLiteRT:
             verify.check_tflite(output_dir / "generator_dynamic.tflite", z, other(z).numpy(), "dynamic")
 
 
+class TestConditional:
+    def test_report_reads_everything_from_the_bare_generator(self, conditional_export):
+        output_dir, report, _ = conditional_export
+        generator_file = pathlib.Path(report["source"]["path"])
+        assert json.loads((output_dir / "export.json").read_text()) == report
+        assert report["source"]["kind"] == "generator"
+        # The reported bug wrote "uniform" / "default" for this file.
+        assert (report["prior"], report["prior_origin"]) == ("gaussian", "generator")
+        assert report["prior_file"] is None
+        assert (report["num_classes"], report["num_classes_origin"]) == (10, "generator")
+        assert sorted(path.name for path in generator_file.parent.iterdir()) == ["generator.keras"]
+        generate = report["signatures"]["generate"]["inputs"]
+        sample = report["signatures"]["sample"]["inputs"]
+        assert list(generate) == ["z", "labels"] and list(sample) == ["num_samples", "seed", "labels"]
+        assert {spec["dtype"] for spec in sample.values()} == {generate["labels"]["dtype"]} == {"int32"}
+        checks = report["verification"]
+        assert checks["saved_model"]["max_abs_error"] <= checks["saved_model"]["tolerance"]
+        assert checks["saved_model"]["sample"]["other_labels_mean_abs_difference"] > 0
+        for mode in ("none", "dynamic"):
+            assert checks["tflite"][mode]["inputs"] == ["z", "labels"]
+            assert "ONE_HOT" in checks["tflite"][mode]["ops"]
+
+    def test_signatures_take_labels_of_one_integer_dtype(self, conditional_export):
+        loaded = tf.saved_model.load(str(conditional_export[0] / "saved_model"))
+        specs = {
+            name: {
+                key: (spec.shape.as_list(), spec.dtype)
+                for key, spec in signature.structured_input_signature[1].items()
+            }
+            for name, signature in loaded.signatures.items()
+        }
+        assert specs == {
+            "generate": {"z": ([None, 100], tf.float32), "labels": ([None], tf.int32)},
+            "sample": {"num_samples": ([], tf.int32), "seed": ([], tf.int32), "labels": ([None], tf.int32)},
+        }
+
+    def test_generate_with_labels_matches_keras(self, conditional_export):
+        output_dir, _, generator = conditional_export
+        generate = tf.saved_model.load(str(output_dir / "saved_model")).signatures["generate"]
+        for batch in (1, 7, 100):
+            z, labels = _noise(batch, seed=batch), _labels(batch, seed=batch)
+            images = generate(z=tf.constant(z), labels=tf.constant(labels))["images"].numpy()
+            expected = generator([z, labels]).numpy()
+            tolerance = _tolerance(generator, z, "none", "none", labels=labels)
+            _assert_within(images, expected, tolerance, batch)
+        # The labels reach the output: other classes, other images.
+        z, labels = _noise(50), _labels(50)
+        other = generate(z=tf.constant(z), labels=tf.constant((labels + 1) % 10))["images"].numpy()
+        assert np.abs(other - generator([z, labels]).numpy()).mean() > 1e-4
+
+    def test_sample_with_labels_is_generate_on_stateless_latent(self, conditional_export):
+        output_dir, _, generator = conditional_export
+        loaded = tf.saved_model.load(str(output_dir / "saved_model"))
+        sample, generate = loaded.signatures["sample"], loaded.signatures["generate"]
+        labels = np.arange(20, dtype="int32") % 10
+        images = sample(num_samples=tf.constant(20), seed=tf.constant(3), labels=tf.constant(labels))
+        images = images["images"].numpy()
+        z = export.stateless_latent("gaussian", 20, 100, seed=3).numpy()
+        # 2000 standard normal draws: the sample std's standard error is 0.016; 0.08 is 5 of them.
+        assert abs(z.std() - 1.0) < 0.08 and np.abs(z).max() > 3**0.5
+        tolerance = _tolerance(generator, z, "none", "none", labels=labels)
+        generated = generate(z=tf.constant(z), labels=tf.constant(labels))["images"].numpy()
+        _assert_within(images, generated, tolerance, "sample vs generate")
+        _assert_within(images, generator([z, labels]).numpy(), tolerance, "sample vs Keras")
+
+    @pytest.mark.parametrize(
+        "num_samples, labels, message",
+        [(3, [0, 1, 10], "num_classes"), (3, [0, -1, 2], "num_classes"), (4, [0, 1, 2], "num_samples")],
+    )
+    def test_sample_rejects_bad_labels(self, conditional_export, num_samples, labels, message):
+        loaded = tf.saved_model.load(str(conditional_export[0] / "saved_model"))
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            loaded.signatures["sample"](
+                num_samples=tf.constant(num_samples), seed=tf.constant(0), labels=tf.constant(labels)
+            )
+        with pytest.raises(tf.errors.InvalidArgumentError, match="num_classes"):
+            loaded.signatures["generate"](z=tf.constant(_noise(2)), labels=tf.constant([3, 10]))
+
+    @pytest.mark.parametrize(
+        "mode, filename", [("none", "generator.tflite"), ("dynamic", "generator_dynamic.tflite")]
+    )
+    def test_litert_takes_labels(self, conditional_export, mode, filename):
+        output_dir, _, generator = conditional_export
+        runner = export.LiteRTGenerator(output_dir / filename, num_classes=10)
+        assert runner.conditional and runner.latent_dim == 100
+        for batch in (1, 100, 1):
+            z, labels = _noise(batch, seed=batch), _labels(batch, seed=batch)
+            tolerance = _tolerance(generator, z, mode, "none", labels=labels)
+            _assert_within(runner(z, labels), generator([z, labels]).numpy(), tolerance, (mode, batch))
+        with pytest.raises(ValueError, match=r"2 integer class labels in \[0, 10\)"):
+            runner(_noise(2), [0, 10])
+        with pytest.raises(ValueError, match="Received: None"):
+            runner(_noise(2))
+
+
 class TestSources:
-    def test_bare_generator_prior_order(self, tmp_path):
+    def test_generator_records_its_prior_and_classes(self, tmp_path):
+        generator = keras_gan.models.mlp_generator(
+            latent_dim=4, output_shape=(6,), hidden_units=(8,), num_classes=3
+        )
+        gan = keras_gan.GAN(
+            generator,
+            keras_gan.models.mlp_discriminator(input_shape=(6,), hidden_units=(8,), num_classes=3),
+            latent_prior="gaussian",
+            ema_decay=0.9,
+        )
         path = tmp_path / "generator.keras"
-        _tiny_generator().save(path)
+        gan.sampling_generator.save(path)
+        # Records beside the file that disagree are not read: the generator knows.
+        (tmp_path / "metrics.json").write_text(json.dumps({"latent_prior": "spherical"}))
+        for source in (export.load_source(path), export.load_source(path, prior="gaussian")):
+            assert (source.prior, source.prior_origin, source.prior_file) == ("gaussian", "generator", None)
+            assert (source.num_classes, source.num_classes_origin, source.latent_dim) == (3, "generator", 4)
+        with pytest.raises(ValueError, match="contradicts the prior recorded by the generator"):
+            export.load_source(path, prior="uniform")
+        gan_source = export.load_source(gan)
+        assert (gan_source.prior_origin, gan_source.num_classes, gan_source.num_classes_origin) == (
+            "gan", 3, "gan"
+        )
+
+    @pytest.mark.parametrize("kind", ["generator_without_prior", "plain_model"])
+    def test_bare_generator_prior_order(self, tmp_path, kind):
+        path = tmp_path / "generator.keras"
+        (_tiny_generator() if kind == "generator_without_prior" else _plain(_tiny_generator())).save(path)
+        assert export.load_source(path).num_classes_origin == (
+            "generator" if kind == "generator_without_prior" else "inputs"
+        )
         assert export.load_source(path).prior_origin == "default"
         assert export.load_source(path).prior == "uniform"
         assert export.load_source(path, prior="spherical").prior == "spherical"
@@ -400,6 +592,20 @@ class TestSources:
         # The same layers with the same weights, called eagerly in one process: the same bits.
         np.testing.assert_array_equal(source.generator(z), gan.ema_generator(z))
         assert np.abs(source.generator(z) - gan.generator(z)).max() > 1e-3
+
+    def test_plain_conditional_model_reads_classes_from_the_sidecar(self, tmp_path):
+        generator = keras_gan.models.mlp_generator(
+            latent_dim=4, output_shape=(6,), hidden_units=(8,), num_classes=3
+        )
+        path = tmp_path / "generator.keras"
+        _plain(generator).save(path)
+        with pytest.raises(ValueError, match="takes 2 inputs, z and labels.*not recorded"):
+            export.load_source(path)
+        (tmp_path / "generator.json").write_text(json.dumps({"latent_prior": "gaussian", "num_classes": 3}))
+        source = export.load_source(path)
+        assert (source.prior, source.prior_origin, source.num_classes, source.num_classes_origin) == (
+            "gaussian", "sidecar", 3, "sidecar"
+        )
 
     def test_custom_prior_gets_generate_only(self, tmp_path):
         def custom_prior(shape, seed=None):
@@ -534,8 +740,30 @@ class TestLauncher:
         assert (tmp_path / "out" / "generator.tflite").is_file()
         assert report["verification"]["saved_model"]["sample"]["same_seed_max_abs_difference"] == 0.0
 
+    def test_exports_a_conditional_generator_without_new_flags(self, tmp_path):
+        generator = keras_gan.models.mlp_generator(
+            latent_dim=4, output_shape=(6,), hidden_units=(8,), num_classes=3, output_activation="sigmoid"
+        )
+        generator.latent_prior = keras_gan.priors.spherical  # What a GAN sets.
+        generator.save(tmp_path / "generator.keras")
+        finished = _run(
+            ["-m", "export", f"--generator={tmp_path / 'generator.keras'}",
+             f"--output_dir={tmp_path / 'out'}", "--tflite"],
+            REPO,
+        )
+        assert finished.returncode == 0, finished.stderr[-2000:]
+        assert "prior spherical (from the generator), 3 classes" in finished.stdout
+        report = json.loads((tmp_path / "out" / "export.json").read_text())
+        assert (report["prior"], report["prior_origin"]) == ("spherical", "generator")
+        assert report["num_classes"] == 3
+        assert list(report["signatures"]["sample"]["inputs"]) == ["num_samples", "seed", "labels"]
+        assert report["verification"]["tflite"]["none"]["inputs"] == ["z", "labels"]
+
     def test_bad_input_prints_one_error_line(self, tmp_path):
         _tiny_generator().save(tmp_path / "generator.keras")
+        _plain(keras_gan.models.mlp_generator(latent_dim=4, output_shape=(6,), num_classes=3)).save(
+            tmp_path / "plain_conditional.keras"
+        )
         (tmp_path / "corrupt.keras").write_bytes(b"garbage")
         (tmp_path / "full").mkdir()
         (tmp_path / "full" / "file.txt").write_text("x")
@@ -548,6 +776,7 @@ class TestLauncher:
             "suffix": [f"--generator={tmp_path / 'generator.h5'}", out],
             "required": [out],
             "stray": [good, out, "extra"],
+            "classes": [f"--generator={tmp_path / 'plain_conditional.keras'}", out],
         }
         finished = _run(["-c", _LAUNCHER_CASES, json.dumps(list(cases.values()))], tmp_path)
         assert finished.returncode == 0, finished.stderr[-2000:]
@@ -559,6 +788,7 @@ class TestLauncher:
             "quantize": (2, "value should be one of <none|dynamic|float16>"),
             "suffix": (2, "must be a .keras file"),
             "required": (2, "--generator must have a value"),
+            "classes": (1, "its number of classes is not recorded"),
         }
         for name, (code, message) in expected.items():
             result = results[name]

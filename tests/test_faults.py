@@ -16,7 +16,6 @@ import tensorflow as tf
 
 import keras_gan
 import processes
-from experiments import config as config_lib
 from experiments import train
 from keras_gan import checkpoints
 from keras_gan.callbacks.non_finite_guard import NonFiniteGuard
@@ -43,8 +42,7 @@ SEED = _from_environment("KERAS_GAN_TEST_SEED", 0, int)
 
 
 def _toy_command(output_dir, *flags):
-    return [sys.executable, "-m", "experiments.toy", "--problem=ring", "--verbose=2",
-            f"--output_dir={output_dir}", *flags]
+    return [sys.executable, "-m", "experiments.toy", "--config.verbose=2", f"--output_dir={output_dir}", *flags]
 
 
 def _gan(seed=0):
@@ -117,7 +115,8 @@ def op_determinism():
 def diverging_launcher(tmp_path_factory):
     """A toy launcher run with an absurd learning rate, started early to overlap other tests."""
     output = tmp_path_factory.mktemp("diverging") / "run"
-    command = _toy_command(output, "--learning_rate=1e30", "--num_examples=256", "--batch_size=64", "--epochs=2")
+    settings = ("learning_rate=1e30", "num_examples=256", "batch_size=64", "epochs=2")
+    command = _toy_command(output, *(f"--config.{setting}" for setting in settings))
     process = processes.start(command)
     try:
         yield process, command, output
@@ -129,10 +128,12 @@ class TestKillAndResume:
     EPOCHS = 6
     STEPS_PER_EPOCH = 32  # 2048 examples in batches of 64
     CALLS = 4  # training-function calls per epoch: 10 + 10 + 10 + 2 steps (steps_per_execution=10)
-    # --deterministic: TF op determinism, so the same command gives bitwise the same weights.
-    FLAGS = ("--num_examples=2048", "--batch_size=64", f"--epochs={EPOCHS}", "--deterministic")
+    # deterministic: TF op determinism, so the same command gives bitwise the same weights.
+    FLAGS = ("--config.num_examples=2048", "--config.batch_size=64", f"--config.epochs={EPOCHS}",
+             "--config.deterministic")
 
-    def test_sigkill_mid_run_then_rerun_resumes_and_finishes(self, tmp_path, diverging_launcher):
+    @pytest.mark.parametrize("conditional", [False, True], ids=["unconditional", "conditional"])
+    def test_sigkill_mid_run_then_rerun_resumes_and_finishes(self, tmp_path, diverging_launcher, conditional):
         # The kill point: after 1..4 training calls of an epoch (mid-epoch), or at its end before
         # its backup (0), in any epoch after the first backup. Seeded, so a failure replays.
         rng = random.Random(SEED)
@@ -141,9 +142,10 @@ class TestKillAndResume:
         replay = f"[replay: KERAS_GAN_TEST_SEED={SEED}; killed in epoch {kill_epoch + 1} {where}]"
         print(replay)
         output, reference_output = tmp_path / "run", tmp_path / "reference"
-        command = _toy_command(output, *self.FLAGS)
+        flags = (*self.FLAGS, f"--config.conditional={conditional}")
+        command = _toy_command(output, *flags)
         # The same command uninterrupted, alongside: the resumed run must end exactly like it.
-        reference_command = _toy_command(reference_output, *self.FLAGS)
+        reference_command = _toy_command(reference_output, *flags)
         reference = processes.start(reference_command)
         try:
             killer = REPO / "tests" / "scripts" / "faults_killed_toy.py"
@@ -176,7 +178,8 @@ class TestKillAndResume:
         assert _iterations(gan.d_optimizer) == _iterations(gan.g_optimizer) == steps, replay
         last_backup = Path("backup") / f"epoch_{self.EPOCHS:04d}" / "state.json"
         state = json.loads((output / last_backup).read_text())
-        assert state["random_states"] == [[0, steps * 2]], replay  # two noise draws per step (k = 1)
+        # Per step (k = 1): two noise draws, and two of the fakes' labels if conditional.
+        assert state["random_states"] == [[0, steps * (4 if conditional else 2)]], replay
 
         # What users care about: the same weights as the run never killed, bit for bit (same
         # machine, op determinism): generator, discriminator, EMA generator, both optimizers'
@@ -347,8 +350,7 @@ class TestNonFiniteGuard:
         poison = tf.Variable(0.0)
         gan = _gan()
         good = {}
-        config = config_lib.TrainConfig(output_dir=str(tmp_path))
-        callbacks = train.run_callbacks(config) + [
+        callbacks = train.run_callbacks(str(tmp_path)) + [
             keras.callbacks.LambdaCallback(
                 on_epoch_end=lambda epoch, logs: good.setdefault("weights", [w.numpy() for w in gan.weights]),
                 on_epoch_begin=lambda epoch, logs: poison.assign(np.nan if epoch == 1 else 0.0),
@@ -391,5 +393,5 @@ class TestNonFiniteGuard:
         assert "Traceback" not in stderr
         last_line = stderr.strip().splitlines()[-1]
         assert last_line.startswith("error: Training diverged: ")
-        assert "--learning_rate" in last_line and "--r1_weight" in last_line
+        assert "--config.learning_rate" in last_line and "--config.r1_weight" in last_line
         assert not (output / "checkpoints").exists() and not (output / "backup").exists()

@@ -1,4 +1,7 @@
-"""Tests for keras_gan.GAN (Algorithm 1, remedies, saving, reproducibility) and the presets."""
+"""Tests for keras_gan.GAN (Algorithm 1, remedies, saving, reproducibility).
+
+The experiment configs (the paper's and `stable`) are tested in test_launchers.py.
+"""
 
 import contextlib
 import math
@@ -10,7 +13,7 @@ import tensorflow as tf
 
 import keras_gan
 import processes
-from keras_gan import losses, models, optimizers, presets, schedules
+from keras_gan import losses, models, optimizers, schedules
 
 _LATENT_DIM = 8
 # float32's unit roundoff: one rounding moves a value by at most this fraction of itself.
@@ -197,7 +200,7 @@ class TestUpdates:
         predicted = self._predicted_change(d_loss, d_loss, gan.discriminator.trainable_weights)
         before = float(d_loss())
         generator_weights = gan.generator.get_weights()
-        gan._discriminator_update(real, noise)
+        gan._discriminator_update(real, None, (noise, None))
         assert predicted < 0
         assert 0.5 * predicted > float(d_loss()) - before > 1.5 * predicted
         for old, new in zip(generator_weights, gan.generator.get_weights()):
@@ -213,7 +216,7 @@ class TestUpdates:
         )
         before = float(self._d_of_g(gan, noise))
         discriminator_weights = gan.discriminator.get_weights()
-        gan._generator_update(noise)
+        gan._generator_update((noise, None))
         assert predicted > 0
         assert 0.5 * predicted < float(self._d_of_g(gan, noise)) - before < 1.5 * predicted
         for old, new in zip(discriminator_weights, gan.discriminator.get_weights()):
@@ -227,7 +230,7 @@ class TestUpdates:
             # D rejects the samples. Per example, the losses' gradients in the logit are
             # -(1 - D) and -D: the non-saturating one is (1 - D) / D > 3 times larger.
             assert before < 0.25
-            gan._generator_update(noise)
+            gan._generator_update((noise, None))
             gains[generator_loss] = float(self._d_of_g(gan, noise)) - before
         assert gains["non_saturating"] > 3 * gains["minimax"] > 0
 
@@ -244,12 +247,12 @@ class _RecordingGAN(keras_gan.GAN):
         )
         self.update_count = 0  # Counted while tracing: each trace makes k updates in order.
 
-    def _discriminator_update(self, real, noise):
+    def _discriminator_update(self, real, real_labels, fakes):
         index = self.update_count % self.discriminator_steps
         self.update_count += 1
         self.seen_real[index].assign(real)
-        self.seen_noise[index].assign(noise)
-        super()._discriminator_update(real, noise)
+        self.seen_noise[index].assign(fakes[0])
+        super()._discriminator_update(real, real_labels, fakes)
 
 
 class TestDiscriminatorSteps:
@@ -432,7 +435,10 @@ class TestSaving:
     )
     def test_keras_file_round_trip(self, tmp_path, mnist_digits, options):
         gan = keras_gan.GAN(*_mnist_pair(mnist_digits.mean(0), dropout=True), seed=0, **options)
-        d_optimizer, g_optimizer = presets.get("paper").make_optimizers(steps_per_epoch=2)
+        # The paper's SGD: momentum and rate read from schedules.
+        d_optimizer = optimizers.ScheduledMomentumSGD(
+            learning_rate=schedules.ExponentialDecayWithFloor(0.1), momentum=schedules.LinearRamp(0.5, 0.7, 2, 500)
+        )
         gan.compile(
             d_optimizer=d_optimizer,
             g_optimizer=keras.optimizers.Adam(1e-3),
@@ -510,96 +516,6 @@ class TestReproducibility:
         np.testing.assert_array_equal(
             _numpy(gan.sample_latent(3, seed=5)), _numpy(gan.sample_latent(3, seed=5))
         )
-
-
-class TestPresets:
-    """The values README's "Presets" section and REFERENCE section 3 promise, exactly."""
-
-    @staticmethod
-    def _defaults(preset):
-        gan = keras_gan.GAN(*_mlp_pair((3,)), **preset.gan_options)
-        return gan, {
-            "latent_prior": keras_gan.priors.name_of(gan.latent_prior),
-            "discriminator_steps": gan.discriminator_steps,
-            "instance_noise": gan.instance_noise,
-            "real_label": gan.real_label,
-            "generator_loss": preset.generator_loss,
-            "batch_size": preset.batch_size,
-        }
-
-    def test_paper_has_the_original_settings_and_no_remedies(self):
-        paper = presets.get("paper")
-        assert paper.gan_options == {}
-        gan, settings = self._defaults(paper)
-        # Uniform noise, k = 1, minibatch 100, the non-saturating generator loss.
-        assert settings == {
-            "latent_prior": "uniform",
-            "discriminator_steps": 1,
-            "instance_noise": 0.0,
-            "real_label": 1.0,
-            "generator_loss": "non_saturating",
-            "batch_size": 100,
-        }
-        assert (gan.r1_weight, gan.ema_decay, gan.ema_generator) == (0.0, None, None)
-        assert "r1_penalty" not in [m.name for m in gan.metrics]
-        assert (paper.optimizer, paper.learning_rate) == ("sgd", 0.1)
-        assert (paper.momentum, paper.final_momentum, paper.momentum_saturate_epoch) == (0.5, 0.7, 250)
-        assert (paper.decay_factor, paper.min_learning_rate) == (1.000004, 1e-6)
-
-    def test_paper_uses_sgd_with_the_original_schedules(self):
-        d_optimizer, g_optimizer = presets.get("paper").make_optimizers(steps_per_epoch=10)
-        assert d_optimizer is not g_optimizer
-        for optimizer in (d_optimizer, g_optimizer):
-            assert type(optimizer) is optimizers.ScheduledMomentumSGD and not optimizer.nesterov
-            momentum = optimizer.momentum_schedule
-            # Momentum 0.5 until epoch 1 (step 10), rising linearly to 0.7 at epoch 250 (step 2500).
-            assert momentum.get_config() == {
-                "initial": 0.5, "final": 0.7, "start_step": 10, "end_step": 2500
-            }
-            # float32 ramp: five roundings of values <= 2 * 0.7 (see test_schedules.py).
-            np.testing.assert_allclose(
-                [float(momentum(step)) for step in (0, 10, 1255, 2500, 9999)],
-                [0.5, 0.5, 0.6, 0.7, 0.7],
-                rtol=0,
-                atol=8 * _U * 0.7,
-            )
-            rate = optimizer._learning_rate
-            assert rate.get_config() == {
-                "initial_learning_rate": 0.1, "decay_factor": 1.000004, "floor": 1e-6
-            }
-            assert float(rate(0)) == float(np.float32(0.1))
-            for step in (1, 1000, 1_000_000):
-                # Relative float32 error u * (2 * step * log(1.000004) + 6) (see test_schedules.py);
-                # at step 1 it is 6u = 3.6e-7, below the step's decay of 4e-6.
-                np.testing.assert_allclose(
-                    float(rate(step)),
-                    0.1 / 1.000004**step,
-                    rtol=_U * (2 * step * math.log(1.000004) + 6),
-                    atol=0,
-                )
-            assert float(rate(10**8)) == float(np.float32(1e-6))
-
-    def test_stable_is_r1_10_ema_0_999_and_adam_2e_4_beta_0_5(self):
-        stable = presets.get("stable")
-        assert stable.gan_options == {"r1_weight": 10.0, "ema_decay": 0.999}
-        gan, settings = self._defaults(stable)
-        # Everything else as in `paper`.
-        assert settings == self._defaults(presets.get("paper"))[1]
-        assert (gan.r1_weight, gan.ema_decay) == (10.0, 0.999)
-        assert gan.ema_generator is not None and gan.sampling_generator is gan.ema_generator
-        assert "r1_penalty" in [m.name for m in gan.metrics]
-        d_optimizer, g_optimizer = stable.make_optimizers(steps_per_epoch=10)
-        assert d_optimizer is not g_optimizer
-        for optimizer in (d_optimizer, g_optimizer):
-            assert type(optimizer) is keras.optimizers.Adam
-            # The rate is a float32 variable holding float32(2e-4); beta_1 a Python float.
-            assert float(optimizer.learning_rate) == float(np.float32(2e-4))
-            assert optimizer.beta_1 == 0.5
-
-    def test_names_and_unknown_preset(self):
-        assert presets.names() == ["paper", "stable"]
-        with pytest.raises(ValueError, match="preset='fast'"):
-            presets.get("fast")
 
 
 @contextlib.contextmanager

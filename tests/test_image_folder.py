@@ -76,7 +76,7 @@ class TestImageFolder:
         dataset = data.image_folder(folder, image_size=(8, 8), color_mode="rgb", with_labels=True)
         image_spec, label_spec = dataset.element_spec
         assert image_spec == tf.TensorSpec((8, 8, 3), tf.float32)
-        assert label_spec.dtype.is_integer and label_spec.shape == ()
+        assert label_spec == tf.TensorSpec((), tf.int32)
         assert dataset.class_names == ["birds", "cats", "dogs"]
         pairs = _numpy(dataset)
         assert [int(label) for _, label in pairs] == _LABELS
@@ -96,12 +96,15 @@ class TestImageFolder:
             assert len(values) == 2 and np.all(np.isfinite(values))
         assert gan.generate(3, seed=0).shape == (3, 12, 12, 1)
 
-    def test_labelled_pairs_are_refused_by_the_pipeline_for_now(self, folder):
+    def test_labelled_pairs_feed_the_pipeline_directly(self, folder):
         pairs = data.image_folder(folder, image_size=(8, 8), with_labels=True)
-        with pytest.raises(ValueError, match="without labels"):
-            data.training_pipeline(pairs, batch_size=2)
-        images = pairs.map(lambda image, label: image)
-        assert int(data.training_pipeline(images, batch_size=3, seed=0).cardinality()) == 2
+        batches = data.training_pipeline(pairs, batch_size=3, seed=0)
+        assert batches.element_spec == (
+            tf.TensorSpec((3, 8, 8, 1), tf.float32),
+            tf.TensorSpec((3,), tf.int32),
+        )
+        labels = np.concatenate([labels for _, labels in batches.as_numpy_iterator()])
+        assert sorted(labels.tolist()) == _LABELS
 
     def test_trailing_slash_and_home_directory(self, tmp_path, monkeypatch):
         _write(tmp_path / "pictures" / "only", _FILES[:2])

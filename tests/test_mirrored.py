@@ -5,8 +5,6 @@ logical devices must be configured before TensorFlow initialises its devices,
 and doing so here would change the devices of every other test.
 """
 
-import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +17,7 @@ _WORKER = Path(__file__).resolve().parent / "mirrored_worker.py"
 
 @pytest.fixture(scope="module")
 def results():
-    result = processes.run([sys.executable, str(_WORKER)])
-    lines = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
-    if result.returncode or not lines:
-        pytest.fail(f"mirrored_worker.py failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
-    return json.loads(lines[-1][len("RESULT ") :])
+    return processes.run_for_result(_WORKER)
 
 
 def _assert_within_ulps_per_step(steps):
@@ -66,6 +60,14 @@ class TestMirroredStrategy:
         # Its fused update must apply to each replica's own copy of the weights.
         steps = results["scheduled_sgd_steps"]
         assert len(steps["difference"]) == 3
+        _assert_within_ulps_per_step(steps)
+
+    @pytest.mark.parametrize("conditioning", ["concat", "projection"])
+    def test_conditional_steps_on_two_replicas_equal_steps_on_one_device(self, results, conditioning):
+        # Labels are split with their examples, and the fakes' labels drawn per
+        # replica as the noise is: two replicas then train as one device does.
+        steps = results["conditional_steps"][conditioning]
+        assert len(steps["difference"]) == 2
         _assert_within_ulps_per_step(steps)
 
     def test_each_replica_draws_its_own_slice_of_the_global_noise(self, results):

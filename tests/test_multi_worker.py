@@ -34,13 +34,12 @@ REPO = processes.REPO
 # The five processes take ~100 s together on 2 quiet cores (deadline: tests/processes.py).
 # 256 examples in global batches of 64: 4 steps; SGD keeps rounding differences small.
 TOY_FLAGS = [
-    "--problem=ring",
-    "--num_examples=256",
-    "--batch_size=64",
-    "--epochs=1",
-    "--optimizer=sgd",
-    "--learning_rate=0.01",
-    "--verbose=2",
+    "--config.num_examples=256",
+    "--config.batch_size=64",
+    "--config.epochs=1",
+    "--config.optimizer=sgd",
+    "--config.learning_rate=0.01",
+    "--config.verbose=2",
 ]
 STEPS = 4
 
@@ -100,8 +99,10 @@ def _wait(running, peers, deadline):
     return killed
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+@pytest.fixture(scope="module", params=[False, True], ids=["unconditional", "conditional"])
+def runs(tmp_path_factory, request):
+    # The conditional toy model: each ring mode is a class, and labels travel with examples.
+    toy_flags = [*TOY_FLAGS, f"--config.conditional={request.param}"]
     root = tmp_path_factory.mktemp("multi_worker")
     commands, peers = {}, {}
     running, logs = {}, {}
@@ -109,7 +110,7 @@ def runs(tmp_path_factory):
         launcher_ports, noise_ports = ports[:2], ports[2:]
         for index in (0, 1):
             commands[f"worker{index}"] = (
-                [sys.executable, "-m", "experiments.toy", *TOY_FLAGS, "--strategy=multi_worker",
+                [sys.executable, "-m", "experiments.toy", *toy_flags, "--config.strategy=multi_worker",
                  f"--output_dir={root / f'worker{index}'}"],
                 _tf_config(launcher_ports, index),
             )
@@ -121,8 +122,8 @@ def runs(tmp_path_factory):
             peers[f"worker{index}"] = [f"worker{1 - index}"]
             peers[f"noise{index}"] = [f"noise{1 - index}"]
         commands["reference"] = (
-            [sys.executable, "-m", "experiments.toy", *TOY_FLAGS, "--strategy=mirrored", "--logical_cpus=2",
-             f"--output_dir={root / 'reference'}"],
+            [sys.executable, "-m", "experiments.toy", *toy_flags, "--config.strategy=mirrored",
+             "--config.logical_cpus=2", f"--output_dir={root / 'reference'}"],
             None,
         )
         peers["reference"] = []
@@ -184,7 +185,7 @@ class TestMultiWorkerLauncher:
     def test_only_the_chief_writes_files(self, runs):
         root, _, _ = runs
         chief = root / "worker0"
-        for name in ("flags.txt", "history.csv", "metrics.json", "gan.keras", "generator.keras",
+        for name in ("config.py", "history.csv", "metrics.json", "gan.keras", "generator.keras",
                      "samples.png", "checkpoints/last.keras", "backup/epoch_0001/model.weights.h5"):
             assert (chief / name).is_file(), name
         other = root / "worker1"

@@ -150,7 +150,3 @@ def _random_states(model):
 
 def _to_list(variable):
     return keras.ops.convert_to_numpy(variable.value).tolist()
-
-
-def _to_list(variable):
-    return keras.ops.convert_to_numpy(variable.value).tolist()

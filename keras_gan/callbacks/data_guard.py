@@ -17,7 +17,7 @@ from keras_gan import distribute
 from keras_gan import validation
 
 # The problems a batch can have, in order of precedence (0: none).
-_NON_FINITE, _FAR_OUTSIDE, _OTHER_SCALE, _NOT_DIVISIBLE = 1, 2, 3, 4
+_NON_FINITE, _BAD_LABELS, _FAR_OUTSIDE, _OTHER_SCALE, _NOT_DIVISIBLE = 1, 2, 3, 4, 5
 # "Far" outside the generator's range: more than this many range widths
 # beyond it. Pixels in 0..255 are 254 widths past a sigmoid's [0, 1].
 _FAR = 25.0
@@ -48,7 +48,8 @@ class BatchChecks:
     0..255 pixels for a sigmoid or tanh generator); when it is scaled for the
     other bounded output ([0, 1] data for a tanh generator: nothing below 0
     and a maximum above 0.5; [-1, 1] data for a sigmoid one: a minimum below
-    -0.5); or, in training, when its size is not a multiple of k on the
+    -0.5); for a conditional GAN, when a label is outside [0, num_classes);
+    or, in training, when its size is not a multiple of k on the
     first step of a `fit` call. A later batch
     whose size is not a multiple of k (the last, partial batch of an epoch)
     is left out and counted. After a bad batch no later step of the same
@@ -61,11 +62,13 @@ class BatchChecks:
     Args:
         value_range: `(low, high)` of the generator's output, or `None`.
         discriminator_steps: The GAN's k.
+        num_classes: The GAN's number of classes, or `None` if unconditional.
     """
 
-    def __init__(self, value_range, discriminator_steps):
+    def __init__(self, value_range, discriminator_steps, num_classes=None):
         self.value_range = value_range
         self.discriminator_steps = int(discriminator_steps)
+        self.num_classes = num_classes
         self._states = {
             mode: keras.Variable(
                 np.zeros(_STATE_SIZE, "float32"),
@@ -77,12 +80,13 @@ class BatchChecks:
             for mode in ("train", "test")
         }
 
-    def check(self, real, training):
+    def check(self, real, training, labels=None):
         """Checks one batch (in the step) and records a problem.
 
         Args:
             real: Float tensor `[n, ...]`, this replica's real examples.
             training: Bool, whether this is a training step.
+            labels: Int tensor `[n]`, their labels (conditional GANs only).
 
         Returns:
             `(usable, non_finite)`: boolean scalars, equal on every replica.
@@ -91,17 +95,26 @@ class BatchChecks:
         values = ops.cast(real, "float32")
         size = ops.cast(ops.shape(values)[0], "float32")
         low, high = self._finite_extremes(values)
+        range_flags = self._range_flags(low, high)
+        bad_labels = ops.convert_to_tensor(0.0)
+        if labels is not None:
+            outside = ops.logical_or(ops.less(labels, 0), ops.greater_equal(labels, self.num_classes))
+            bad_labels = ops.sum(ops.cast(outside, "float32"))
+            # The message then reports the labels' range instead of the values'.
+            low = ops.where(bad_labels > 0, ops.cast(ops.min(labels), "float32"), low)
+            high = ops.where(bad_labels > 0, ops.cast(ops.max(labels), "float32"), high)
         counts = ops.stack(
             [
                 ops.sum(ops.cast(ops.isnan(values), "float32")),
                 ops.sum(ops.cast(ops.isinf(values), "float32")),
                 size,
-                *self._range_flags(low, high),
+                bad_labels,
+                *range_flags,
                 ops.cast(ops.not_equal(ops.mod(size, self.discriminator_steps), 0), "float32"),
             ]
         )
         # One all-reduce: every replica then agrees on what to do.
-        num_nan, num_inf, total, far, other_scale, uneven = ops.unstack(
+        num_nan, num_inf, total, bad_labels, far, other_scale, uneven = ops.unstack(
             distribute.sum_over_replicas(counts)
         )
         state = self._states["train" if training else "test"]
@@ -113,6 +126,7 @@ class BatchChecks:
         for condition, code in reversed(
             [
                 (non_finite, _NON_FINITE),
+                (ops.greater(bad_labels, 0.0), _BAD_LABELS),
                 (ops.greater(far, 0.0), _FAR_OUTSIDE),
                 (ops.greater(other_scale, 0.0), _OTHER_SCALE),
                 (ops.logical_and(uneven, ops.equal(steps, 1.0)), _NOT_DIVISIBLE),
@@ -276,6 +290,14 @@ class DataGuard(keras.callbacks.Callback):
                 f"Real examples contain NaN or Inf: {where}. Received: {int(state[_NAN])} NaN "
                 f"and {int(state[_INF])} Inf values in a batch of {size} examples. Expected "
                 "finite values: fix or drop those examples."
+            )
+        if problem == _BAD_LABELS:
+            num_classes = self.model.num_classes
+            return (
+                f"Labels outside [0, {num_classes}): {where}. Received: labels in "
+                f"[{state[_LOW]:g}, {state[_HIGH]:g}] for num_classes={num_classes}. Expected "
+                f"integer class labels 0..{num_classes - 1}: fix them, or build the models "
+                "with more classes."
             )
         if problem == _NOT_DIVISIBLE:
             k = self.model.discriminator_steps

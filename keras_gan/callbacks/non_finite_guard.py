@@ -29,7 +29,7 @@ class NonFiniteLossError(RuntimeError):
         )
         super().__init__(
             f"{self.diagnosis} Try a lower learning rate, check the data for NaN or Inf, "
-            "or add a gradient penalty (`keras_gan.GAN(..., r1_weight=10)`)."
+            "or add a gradient penalty (`gan.compile(..., regularizer=keras_gan.losses.R1(10.0))`)."
         )
 
 

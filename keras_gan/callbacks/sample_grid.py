@@ -17,8 +17,9 @@ class SampleGrid(keras.callbacks.Callback):
 
     The noise is drawn once from the GAN's prior with `seed`, when training
     begins, and reused at every epoch: the samples are fair random draws,
-    and successive grids show the same z, so they can be compared. The
-    file is `{directory}/samples_epoch_{N:04d}.png`, N being the 1-based
+    and successive grids show the same z, so they can be compared. For a
+    conditional GAN each row is one class (with `ceil(num_samples /
+    num_classes)` columns unless `columns` is given). The file is `{directory}/samples_epoch_{N:04d}.png`, N being the 1-based
     epoch.
 
     With `training_data`, the grid has one more column on the right: for
@@ -110,18 +111,22 @@ class SampleGrid(keras.callbacks.Callback):
         self.seed = seed
         self.log_dir = None if log_dir is None else os.fspath(log_dir)
         self.noise = None
+        self.labels = None
         self._writer = None
 
     def on_train_begin(self, logs=None):
         # Drawn once: every later grid shows the same z.
         if self.noise is None:
-            self.noise = np.asarray(self.model.sample_latent(self.num_samples, seed=self.seed))
+            self.noise, self.labels, class_columns = sample_grids.grid_draws(
+                self.model, self.num_samples, self.seed
+            )
+            self.columns = self.columns or class_columns
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every_n_epochs:
             return
         grid = sample_grids.noise_grid(
-            self.model, self.noise, self.training_data, self.value_range, self.columns
+            self.model, self.noise, self.training_data, self.value_range, self.columns, labels=self.labels
         )
         if not distribute.is_chief(getattr(self.model, "distribute_strategy", None)):
             return

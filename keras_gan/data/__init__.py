@@ -2,9 +2,10 @@
 
 `load` reads a registered dataset (MNIST, CIFAR-10, TFD; see
 `dataset_spec`) from its local files or through `tensorflow_datasets`, with
-the original code's splits; `image_folder` reads a folder of your own
-images; `training_pipeline` batches k * m real examples per training step
-of Algorithm 1.
+the original code's splits, and with `with_labels=True` its labels for a
+conditional GAN; `image_folder` reads a folder of your own images (a class
+per subfolder); `training_pipeline` batches k * m real examples (and their
+labels) per training step of Algorithm 1.
 
 Modules: `registry` (the datasets), `loading` (`load`), `splits`, the local
 formats `idx`, `cifar10_binary` and `tfd`, `tfds_source`, `image_folders`,

@@ -21,7 +21,7 @@ _HEIGHT = _WIDTH = 32
 _RECORD_BYTES = 1 + 3 * _HEIGHT * _WIDTH
 
 
-def read_split(spec, data_dir, parsed_split):
+def read_split(spec, data_dir, parsed_split, with_labels=False):
     """Reads a split from the CIFAR-10 binary files.
 
     The training part is the five `data_batch_N.bin` files in order, so
@@ -32,10 +32,11 @@ def read_split(spec, data_dir, parsed_split):
         data_dir: str or None, the `cifar-10-batches-bin` directory or its
             parent.
         parsed_split: The result of `splits.parse_split`.
+        with_labels: bool, also return the records' labels.
 
     Returns:
-        A uint8 array `(n, 32, 32, 3)`, or None when `data_dir` holds no
-        CIFAR-10 binary file.
+        A uint8 array `(n, 32, 32, 3)` (with labels: the pair of it and the
+        labels `(n,)`), or None when `data_dir` holds no CIFAR-10 binary file.
     """
     if data_dir is None:
         return None
@@ -46,9 +47,9 @@ def read_split(spec, data_dir, parsed_split):
         train_files, test_file = _batch_files(directory)
     sources = {}
     if train_files:
-        sources["train"] = lambda: np.concatenate([read_batch(path)[0] for path in train_files])
+        sources["train"] = lambda: _read_batches(train_files, with_labels)
     if test_file:
-        sources["test"] = lambda: read_batch(test_file)[0]
+        sources["test"] = lambda: _read_batches([test_file], with_labels)
     if not sources:
         return None
     return splits.select(spec, parsed_split, sources, directory)
@@ -83,6 +84,13 @@ def read_batch(path):
     records = raw.reshape(-1, _RECORD_BYTES)
     images = records[:, 1:].reshape(-1, 3, _HEIGHT, _WIDTH).transpose(0, 2, 3, 1)
     return np.ascontiguousarray(images), records[:, 0].copy()
+
+
+def _read_batches(paths, with_labels):
+    """The images of `paths` concatenated, or the pair of images and labels."""
+    images, labels = zip(*(read_batch(path) for path in paths))
+    images = np.concatenate(images)
+    return (images, np.concatenate(labels)) if with_labels else images
 
 
 def _batch_files(directory):

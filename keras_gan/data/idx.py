@@ -2,7 +2,9 @@
 
 `read_idx` reads one file; `read_split` reads a split from a directory of
 IDX image files: either one `images-idx3-ubyte[.gz]` file without official
-splits, or the official `train-`/`t10k-` pair.
+splits, or the official `train-`/`t10k-` pair; with labels, from the
+`labels-idx1-ubyte[.gz]` file beside each images file (`train-`/`t10k-`
+prefixed for the official pair).
 """
 
 import gzip
@@ -14,9 +16,13 @@ import zlib
 import numpy as np
 
 from keras_gan.data import splits
+from keras_gan.data.errors import DatasetUnavailableError
 
 # `images-idx3-ubyte.gz` (one file) or `train-`/`t10k-` prefixed official files.
 _IDX_IMAGES = re.compile(r"^(?:(train|t10k|test)-)?images[-.]idx[34]-ubyte(\.gz)?$")
+_IDX_LABELS = re.compile(r"^(?:(train|t10k|test)-)?labels[-.]idx1-ubyte(\.gz)?$")
+_LABELS_FILE = {"all": "labels-idx1-ubyte.gz", "train": "train-labels-idx1-ubyte.gz",
+                "test": "t10k-labels-idx1-ubyte.gz"}
 _IDX_DTYPES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
@@ -75,39 +81,51 @@ def read_idx(path):
     return array.astype(dtype.newbyteorder("="))
 
 
-def read_split(spec, data_dir, parsed_split):
+def read_split(spec, data_dir, parsed_split, with_labels=False):
     """Reads a split from a directory of IDX image files.
 
     Args:
         spec: The dataset's `DatasetSpec`.
         data_dir: str or None, the directory.
         parsed_split: The result of `splits.parse_split`.
+        with_labels: bool, also read the labels file beside the images.
 
     Returns:
-        A uint8 array `(n, height, width, channels)`, or None when
-        `data_dir` holds no IDX images file.
+        A uint8 array `(n, height, width, channels)` (with labels: the pair
+        of it and the int32 labels `(n,)`), or None when `data_dir` holds no
+        IDX images file.
+
+    Raises:
+        DatasetUnavailableError: with labels, when the part's labels file is
+            missing.
     """
-    files = _find_idx_images(data_dir)
+    files = _find_idx(data_dir, _IDX_IMAGES, "images")
     if not files:
         return None
     sources = {part: _image_reader(path) for part, path in files.items()}
+    if with_labels:
+        label_files = _find_idx(data_dir, _IDX_LABELS, "labels")
+        sources = {
+            part: _with_labels(read, files[part], label_files.get(part), part)
+            for part, read in sources.items()
+        }
     return splits.select(spec, parsed_split, sources, data_dir)
 
 
-def _find_idx_images(data_dir):
-    """Maps part ('all', 'train', 'test') to an IDX images file, or {}."""
+def _find_idx(data_dir, pattern, kind):
+    """Maps part ('all', 'train', 'test') to the IDX file matching `pattern`, or {}."""
     if data_dir is None:
         return {}
     found = {}
     # Sorting puts `x-ubyte` before `x-ubyte.gz`: an unpacked copy wins.
     for filename in sorted(os.listdir(data_dir)):
-        match = _IDX_IMAGES.match(filename)
+        match = pattern.match(filename)
         if match:
             part = {None: "all", "train": "train"}.get(match.group(1), "test")
             found.setdefault(part, os.path.join(data_dir, filename))
     if "all" in found and len(found) > 1:
         raise ValueError(
-            f"Ambiguous IDX directory {data_dir}: it holds both a single images file "
+            f"Ambiguous IDX directory {data_dir}: it holds both a single {kind} file "
             "and train-/t10k- files. Keep one layout. Received: "
             f"data_dir={data_dir!r}."
         )
@@ -123,5 +141,28 @@ def _image_reader(path):
                 f"Received: dtype={images.dtype}, shape={images.shape}."
             )
         return images[..., np.newaxis] if images.ndim == 3 else images
+
+    return read
+
+
+def _with_labels(read_images, images_path, labels_path, part):
+    """A reader of `(images, labels)`: the images and the labels file beside them."""
+
+    def read():
+        if labels_path is None:
+            directory, images_file = os.path.split(images_path)
+            raise DatasetUnavailableError(
+                f"with_labels=True needs the labels of {images_file}, but {directory} holds "
+                f"no {_LABELS_FILE[part]} (or its unpacked copy). Received: "
+                f"data_dir={directory!r}, with_labels=True. Expected the IDX labels file "
+                "beside the images, or with_labels=False."
+            )
+        labels = read_idx(labels_path)
+        if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(
+                f"Expected integer labels of shape (n,) in {labels_path}. Received: "
+                f"dtype={labels.dtype}, shape={labels.shape}."
+            )
+        return read_images(), labels
 
     return read

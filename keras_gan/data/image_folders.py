@@ -26,7 +26,8 @@ def image_folder(directory, image_size, color_mode="grayscale", with_labels=Fals
     With `with_labels=True` each subfolder of `directory` is one class
     (class i = the i-th subfolder holding images, in sorted order; images in
     deeper folders belong to their top subfolder), for conditional models;
-    the class names are in the dataset's `class_names` attribute.
+    the class names are in the dataset's `class_names` attribute. The pairs
+    feed `training_pipeline` as they are.
 
     Example:
 
@@ -41,7 +42,7 @@ def image_folder(directory, image_size, color_mode="grayscale", with_labels=Fals
             image is resized to.
         color_mode: `"grayscale"` (1 channel) or `"rgb"` (3 channels).
         with_labels: bool; True yields `(image, label)` pairs with int32
-            labels from the subfolders.
+            scalar labels from the subfolders.
 
     Returns:
         A finite, unbatched `tf.data.Dataset` of float32 images
@@ -89,7 +90,7 @@ def image_folder(directory, image_size, color_mode="grayscale", with_labels=Fals
     )
     if with_labels:
         dataset = dataset.map(
-            lambda image, label: (_to_unit_range(image), label),
+            lambda image, label: (_to_unit_range(image), tf.cast(label, tf.int32)),
             num_parallel_calls=tf.data.AUTOTUNE,
         )
     else:

@@ -1,4 +1,4 @@
-"""`training_pipeline`: k * m shuffled real examples per training step."""
+"""`training_pipeline`: k * m shuffled real examples (and their labels) per training step."""
 
 import warnings
 
@@ -26,6 +26,14 @@ def training_pipeline(
     examples, shuffles them with `seed` (a new order every epoch; the same
     sequence of orders for the same seed), batches and prefetches.
 
+    Labels, for a conditional GAN: a dataset of `(example, label)` pairs,
+    each label an integer scalar (a class index, not one-hot), is shuffled
+    and batched as pairs, so every batch is `(examples, labels)` with each
+    label still beside its example. The k * m contract is the same: the GAN
+    splits examples and labels alike, so discriminator update i gets
+    examples i, i + k, ... with their own labels (the generator's labels
+    are drawn fresh by the GAN).
+
     Remainder policy: with `drop_remainder=True` (default) every step has
     exactly k * m examples, and the `n % (k * m)` examples left over are left
     out of that epoch, with a warning stating the count. Because the data is
@@ -39,10 +47,15 @@ def training_pipeline(
     >>> batches = keras_gan.data.training_pipeline(
     ...     train, batch_size=100, discriminator_steps=1, seed=0)
     >>> gan.fit(batches, epochs=10)
+    >>> pairs = keras_gan.data.load(
+    ...     "mnist", "0:7000", data_dir=mnist_dir, with_labels=True)
+    >>> batches = keras_gan.data.training_pipeline(pairs, batch_size=100, seed=0)
+    >>> conditional_gan.fit(batches, epochs=10)   # batches (100, 28, 28, 1), (100,)
 
     Args:
-        dataset: finite `tf.data.Dataset` of single examples (no labels),
-            such as `load` or `image_folder` return.
+        dataset: finite `tf.data.Dataset` of single examples, or of
+            `(example, label)` pairs with integer scalar labels, such as
+            `load` or `image_folder` return.
         batch_size: int, m, the examples per discriminator or generator update.
         discriminator_steps: int, k, discriminator updates per step.
         seed: int or None, the shuffle seed (None: a different order per run).
@@ -53,19 +66,21 @@ def training_pipeline(
         drop_remainder: bool, the remainder policy described above.
 
     Returns:
-        A `tf.data.Dataset` of batches `(k * m, *example_shape)`.
+        A `tf.data.Dataset` of batches `(k * m, *example_shape)`, or of
+        pairs of them and their labels `(k * m,)`.
+
+    Raises:
+        ValueError: for an argument out of range, an infinite dataset, one
+            with fewer than k * m examples, or elements that are neither
+            single examples nor `(example, label)` pairs with an integer
+            scalar label.
     """
     if not isinstance(dataset, tf.data.Dataset):
         raise ValueError(
             "Invalid value for argument `dataset`. Received: dataset of type "
             f"{type(dataset).__name__}. Expected a tf.data.Dataset."
         )
-    if not isinstance(dataset.element_spec, tf.TensorSpec):
-        raise ValueError(
-            "Invalid value for argument `dataset`. Received: element_spec="
-            f"{dataset.element_spec}. Expected a dataset of single examples without "
-            "labels: map the dataset to its images first."
-        )
+    _check_element_spec(dataset.element_spec)
     batch_size = validation.check_positive_int("batch_size", batch_size)
     discriminator_steps = validation.check_positive_int("discriminator_steps", discriminator_steps)
     step_size = batch_size * discriminator_steps
@@ -105,6 +120,28 @@ def training_pipeline(
     dataset = dataset.shuffle(shuffle_buffer_size, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(step_size, drop_remainder=bool(drop_remainder))
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _check_element_spec(spec):
+    """Accepts single examples, or `(example, label)` with an integer scalar label."""
+    is_pair = isinstance(spec, tuple) and len(spec) == 2
+    if isinstance(spec, tf.TensorSpec) or (is_pair and isinstance(spec[0], tf.TensorSpec)):
+        label = spec[1] if is_pair else None
+    else:
+        raise ValueError(
+            "Invalid value for argument `dataset`. Received: element_spec="
+            f"{spec}. Expected single examples, or (example, label) pairs for a "
+            "conditional GAN."
+        )
+    if label is None:
+        return
+    if not isinstance(label, tf.TensorSpec) or not label.dtype.is_integer or label.shape.rank != 0:
+        raise ValueError(
+            "Invalid labels in argument `dataset`: each label must be an integer scalar, "
+            f"the class index. Received: label spec {label}. Expected shape () and an "
+            "integer dtype: map one-hot labels with tf.argmax(label), float ones with "
+            "tf.cast(label, tf.int32)."
+        )
 
 
 def _num_examples(dataset):

@@ -59,12 +59,14 @@ def pixel_mean(images):
 
     Args:
         images: array of shape `(n, ...)`, or a `tf.data.Dataset` of single
-            images as returned by `load`.
+            images or of `(image, label)` pairs, as returned by `load`.
 
     Returns:
         A float32 array of the images' shape, averaged in float64.
     """
     if isinstance(images, tf.data.Dataset):
+        if isinstance(images.element_spec, tuple):
+            images = images.map(lambda image, *_: image)
         batches = images.batch(1024).as_numpy_iterator()
         sums = [(batch.astype(np.float64).sum(axis=0), len(batch)) for batch in batches]
         if not sums:

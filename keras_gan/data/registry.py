@@ -1,7 +1,7 @@
 """The datasets `load` knows: one `DatasetSpec` entry per dataset.
 
-Adding a dataset is one entry in `_SPECS`: its name, image shape, the
-original code's named splits, the official part sizes, the readers of its
+Adding a dataset is one entry in `_SPECS`: its name, image shape, number
+of classes, the original code's named splits, the official part sizes, the readers of its
 local files, the `tensorflow_datasets` name to download it with, and the
 hint an offline user sees. `load`, the launchers and their `--data_dir`
 help read everything from here.
@@ -23,8 +23,8 @@ class DatasetSpec:
     Example:
 
     >>> spec = keras_gan.data.dataset_spec("cifar10")
-    >>> spec.image_shape, spec.splits["validation"]
-    ((32, 32, 3), ('train', 40000, 50000))
+    >>> spec.image_shape, spec.num_classes, spec.splits["validation"]
+    ((32, 32, 3), 10, ('train', 40000, 50000))
 
     Args:
         name: str, the name `load` takes.
@@ -34,12 +34,17 @@ class DatasetSpec:
             original code used; `start`/`stop` None for the whole part.
         official_sizes: dict from official part to its number of images,
             for checking index ranges before a download.
-        local_readers: functions `read(spec, data_dir, parsed_split)`, tried
-            in order; each returns a uint8 array `(n, *image_shape)`, or
-            None when `data_dir` holds none of its files.
+        local_readers: functions `read(spec, data_dir, parsed_split,
+            with_labels)`, tried in order; each returns a uint8 array
+            `(n, *image_shape)` (with labels: a pair of it and the int32
+            labels `(n,)`), or None when `data_dir` holds none of its files.
         local_format: str, the local files in a few words (`--data_dir` help).
         offline_hint: str, the sentence telling an offline user which local
             data works for this dataset.
+        num_classes: int or None, the number of classes of the labels
+            `load(..., with_labels=True)` yields (labels `0 ... num_classes - 1`),
+            e.g. for a conditional GAN's `num_classes`; None for a dataset
+            without labels.
         tfds_name: str or None, the `tensorflow_datasets` name to download
             the dataset with; None when it cannot be downloaded.
         paper_value_range: `(0, 1)` or `(-1, 1)`, the pixel range the
@@ -57,6 +62,7 @@ class DatasetSpec:
     local_readers: Tuple[Callable, ...]
     local_format: str
     offline_hint: str
+    num_classes: Optional[int] = None
     tfds_name: Optional[str] = None
     paper_value_range: Tuple[int, int] = (0, 1)
     paper_gcn: bool = False
@@ -77,6 +83,14 @@ class DatasetSpec:
             raise ValueError(
                 "Invalid value for argument `paper_value_range`. Received: "
                 f"paper_value_range={self.paper_value_range!r}. Expected (0, 1) or (-1, 1)."
+            )
+        if self.num_classes is not None and (
+            not isinstance(self.num_classes, int) or isinstance(self.num_classes, bool) or self.num_classes < 2
+        ):
+            raise ValueError(
+                "Invalid value for argument `num_classes`. Received: "
+                f"num_classes={self.num_classes!r}. Expected an integer >= 2, or None for "
+                "a dataset without labels."
             )
         object.__setattr__(self, "image_shape", shape)
 
@@ -108,9 +122,11 @@ _SPECS = (
             "Without network access, pass a local directory of IDX files as data_dir, "
             "e.g. keras_gan.data.load('mnist', split='0:7000', data_dir='/path/to/mnist-idx'), "
             "holding images-idx3-ubyte.gz (index-range splits only) or the official "
-            "train-images-idx3-ubyte.gz and t10k-images-idx3-ubyte.gz; "
+            "train-images-idx3-ubyte.gz and t10k-images-idx3-ubyte.gz (with labels: "
+            "labels-idx1-ubyte.gz, or train-/t10k-labels-idx1-ubyte.gz, beside them); "
             + _TFDS_HINT.format(tfds_name="mnist")
         ),
+        num_classes=10,
         tfds_name="mnist",
     ),
     DatasetSpec(
@@ -127,6 +143,7 @@ _SPECS = (
             "data_batch_5.bin and test_batch.bin; "
             + _TFDS_HINT.format(tfds_name="cifar10")
         ),
+        num_classes=10,
         tfds_name="cifar10",
         paper_value_range=(-1, 1),
         paper_gcn=True,

@@ -2,6 +2,8 @@
 
 import re
 
+import numpy as np
+
 from keras_gan.data.errors import DatasetUnavailableError
 
 SPLITS = ("train", "validation", "test")
@@ -77,12 +79,14 @@ def select(spec, parsed_split, sources, directory):
         spec: The dataset's `DatasetSpec`.
         parsed_split: The result of `parse_split`.
         sources: dict from `"all"`, `"train"` or `"test"` to a function that
-            reads that part as a uint8 array `(n, height, width, channels)`;
-            only the part the split needs is read.
+            reads that part as a uint8 array `(n, height, width, channels)`,
+            or as a pair of it and its labels `(n,)`; only the part the split
+            needs is read.
         directory: str, the directory of the source, for messages.
 
     Returns:
-        A uint8 array of the split's images.
+        A uint8 array of the split's images, or the pair `(images, labels)`
+        (labels int32) when the source reads labels too: the same slice of both.
     """
     split_name, start, stop = parsed_split
     if split_name is None:
@@ -107,6 +111,9 @@ def select(spec, parsed_split, sources, directory):
                 f"{spec.offline_hint}"
             )
     images = sources[part]()
+    labels = None
+    if isinstance(images, tuple):
+        images, labels = images
     if images.shape[1:] != spec.image_shape:
         raise ValueError(
             f"The {spec.name} source in {directory} holds images of shape "
@@ -117,4 +124,44 @@ def select(spec, parsed_split, sources, directory):
     if part != "all":
         source = f"the {spec.name} {part} part in {directory}"
     start, stop = resolve_range((start, stop), images.shape[0], source)
-    return images[start:stop]
+    if labels is None:
+        return images[start:stop]
+    labels = check_labels(spec, labels, len(images), source)
+    return images[start:stop], labels[start:stop]
+
+
+def check_labels(spec, labels, num_images, source):
+    """Returns `labels` as int32 after checking them against the images.
+
+    Args:
+        spec: The dataset's `DatasetSpec`; its `num_classes` bounds the labels.
+        labels: integer array, one label per image.
+        num_images: int, the number of images the labels belong to.
+        source: str, the labels' source, for messages.
+
+    Returns:
+        An int32 array `(num_images,)`.
+
+    Raises:
+        ValueError: for labels that are not one integer per image or lie
+            outside `[0, spec.num_classes)`.
+    """
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"Expected one integer label per image in {source}. Received: labels of "
+            f"shape {labels.shape} and dtype {labels.dtype}."
+        )
+    if len(labels) != num_images:
+        raise ValueError(
+            f"The labels of {source} do not match its images: {len(labels)} labels for "
+            f"{num_images} images. Expected the labels file of these images."
+        )
+    if spec.num_classes is not None and len(labels) and not (
+        labels.min() >= 0 and labels.max() < spec.num_classes
+    ):
+        raise ValueError(
+            f"Labels out of range in {source}. Received: labels from {labels.min()} to "
+            f"{labels.max()}. Expected 0 <= label < {spec.num_classes} for {spec.name!r}."
+        )
+    return labels.astype(np.int32)

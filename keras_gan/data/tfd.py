@@ -15,13 +15,15 @@ from keras_gan.data.errors import DatasetUnavailableError
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".pgm", ".tif", ".tiff")
 
 
-def read_split(spec, data_dir, parsed_split):
+def read_split(spec, data_dir, parsed_split, with_labels=False):
     """Reads TFD-style grayscale image files into a uint8 array.
 
     Args:
         spec: The dataset's `DatasetSpec` (its `image_shape` is enforced).
         data_dir: str or None, the image directory.
         parsed_split: The result of `splits.parse_split`.
+        with_labels: bool; must be False, TFD's files carry no labels
+            (`load` refuses labels before reading).
 
     Returns:
         A uint8 array `(n, 48, 48, 1)` in file-name order, or None when
@@ -30,8 +32,14 @@ def read_split(spec, data_dir, parsed_split):
     Raises:
         DatasetUnavailableError: when the split's directory or its images
             are missing.
-        ValueError: for an image that cannot be decoded or has another size.
+        ValueError: for an image that cannot be decoded or has another size,
+            or `with_labels=True`.
     """
+    if with_labels:
+        raise ValueError(
+            "TFD image files carry no labels. Received: with_labels=True. Expected "
+            "with_labels=False."
+        )
     if data_dir is None:
         return None
     split_name, start, stop = parsed_split

@@ -1,10 +1,12 @@
 """Loading through `tensorflow_datasets`, with one clear error when that fails."""
 
+import tensorflow as tf
+
 from keras_gan.data import splits
 from keras_gan.data.errors import DatasetUnavailableError
 
 
-def load_tfds(spec, parsed_split, data_dir, download):
+def load_tfds(spec, parsed_split, data_dir, download, with_labels=False):
     """Loads a split with `tfds.load`, as a dataset of uint8 images.
 
     An index range selects the same images of the official training part
@@ -15,9 +17,12 @@ def load_tfds(spec, parsed_split, data_dir, download):
         parsed_split: The result of `splits.parse_split`.
         data_dir: str or None, the `tensorflow_datasets` data directory.
         download: bool, whether `tensorflow_datasets` may download the data.
+        with_labels: bool, load the supervised `(image, label)` pairs
+            (`as_supervised=True`) instead of the images alone.
 
     Returns:
-        A `tf.data.Dataset` of uint8 images.
+        A `tf.data.Dataset` of uint8 images, or of `(image, label)` pairs
+        with int32 scalar labels.
 
     Raises:
         DatasetUnavailableError: when the download fails, or when there is no
@@ -44,6 +49,7 @@ def load_tfds(spec, parsed_split, data_dir, download):
             data_dir=data_dir,
             download=download,
             shuffle_files=False,
+            as_supervised=with_labels,
         )
     except (OSError, tfds.download.DownloadError) as error:
         # Connection, DNS, proxy and HTTP status errors: the network boundary.
@@ -59,6 +65,8 @@ def load_tfds(spec, parsed_split, data_dir, download):
             f"Could not load {where}: tensorflow_datasets has no prepared copy there "
             f"and download=False. {spec.offline_hint}"
         ) from None
+    if with_labels:
+        return dataset.map(lambda image, label: (image, tf.cast(label, tf.int32)))
     return dataset.map(lambda example: example["image"])
 
 

@@ -6,6 +6,7 @@ from keras import ops
 
 from keras_gan import distribute
 from keras_gan.losses.regularizer import Regularizer
+from keras_gan.losses.regularizer import input_gradients
 from keras_gan.losses.regularizer import squared_norms
 
 # Inside the square root: the norm's gradient is finite even at a zero gradient.
@@ -50,19 +51,20 @@ class GradientPenalty(Regularizer):
     def __init__(self, weight=10.0):
         super().__init__(weight)
 
-    def logits_and_penalty(self, discriminate, real, fake, seed=None):
+    def logits_and_penalty(self, discriminate, real, fake, seed=None, loss_scale=None):
         # eps: [m, 1, ..., 1], one coefficient per example, broadcast over it.
+        # Drawn in float32: the same coefficients under a mixed precision policy.
         shape = (ops.shape(real)[0],) + (1,) * (len(real.shape) - 1)
         eps = distribute.replica_sample(
-            lambda global_shape: keras.random.uniform(global_shape, dtype=real.dtype, seed=seed),
+            lambda global_shape: keras.random.uniform(global_shape, dtype="float32", seed=seed),
             shape,
         )
+        eps = ops.cast(eps, real.dtype)
         mixed = eps * real + (1.0 - eps) * fake
         with tf.GradientTape() as tape:
             tape.watch(mixed)
             real_logits, fake_logits, mixed_logits = discriminate(real, fake, mixed)
-            logit_sum = ops.sum(mixed_logits)
-        gradients = tape.gradient(logit_sum, mixed)
+        gradients = input_gradients(tape, mixed_logits, mixed, loss_scale)
         norms = ops.sqrt(squared_norms(gradients) + _NORM_EPSILON)
         penalty = self.weight * ops.mean(ops.square(norms - 1.0))
         return real_logits, fake_logits, penalty

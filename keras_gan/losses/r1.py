@@ -5,6 +5,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_gan.losses.regularizer import Regularizer
+from keras_gan.losses.regularizer import input_gradients
 from keras_gan.losses.regularizer import squared_norms
 
 
@@ -38,12 +39,10 @@ class R1(Regularizer):
     def __init__(self, weight=10.0):
         super().__init__(weight)
 
-    def logits_and_penalty(self, discriminate, real, fake, seed=None):
+    def logits_and_penalty(self, discriminate, real, fake, seed=None, loss_scale=None):
         with tf.GradientTape() as tape:
             tape.watch(real)
             real_logits, fake_logits = discriminate(real, fake)
-            # Rows are independent, so the sum's gradient holds each row's own.
-            logit_sum = ops.sum(real_logits)
-        gradients = tape.gradient(logit_sum, real)
+        gradients = input_gradients(tape, real_logits, real, loss_scale)
         penalty = 0.5 * self.weight * ops.mean(squared_norms(gradients))
         return real_logits, fake_logits, penalty

@@ -4,7 +4,8 @@ Metrics of generated samples: `parzen` (the paper's Parzen window
 log-likelihood, `ParzenWindow` and `parzen.evaluate`), `mode_coverage` and
 `ks_distance` (against a `keras_gan.toy` distribution), `sample_moments`,
 and `nearest_neighbours` (the training example nearest each sample, for
-the paper's Figure 2). Metrics of features `[n, d]`: `frechet_distance`,
+the paper's Figure 2). Of a conditional generator: `class_accuracy` (how
+often a classifier finds the class that was asked for). Metrics of features `[n, d]`: `frechet_distance`,
 `kernel_distance` (KID), `precision_recall`, `density_coverage` (and
 `neighbourhood_metrics`, the last two at once), with features from
 `extract_features` and a feature model: `digit_features()` (the digit
@@ -31,6 +32,7 @@ from keras_gan.metrics.kernel_distance import kernel_distance
 from keras_gan.metrics.precision_recall import precision_recall
 from keras_gan.metrics.density_coverage import density_coverage
 
+from keras_gan.metrics.class_accuracy import class_accuracy
 from keras_gan.metrics.density_coverage import DensityCoverage
 from keras_gan.metrics.digit_classifier import build_digit_classifier
 from keras_gan.metrics.digit_classifier import digit_classifier

@@ -4,7 +4,7 @@ Run by tests/test_faults.py to interrupt a run at a reproducible moment (a kill
 sent from outside at a wall-clock time lands somewhere else on every run):
 
     python tests/scripts/faults_killed_toy.py --kill_epoch=2 --kill_after_calls=1 \\
-        --problem=ring --output_dir=OUTPUT [other flags of experiments.toy]
+        --output_dir=OUTPUT [--config.NAME=VALUE settings of experiments.toy]
 
 The launcher is `experiments.toy` unchanged but for one callback, placed just
 before the backup callback:
@@ -25,8 +25,7 @@ import sys
 import keras
 from absl import flags
 
-from experiments import flags as experiment_flags
-from experiments import toy
+from experiments import launch
 from experiments import train
 import keras_gan
 
@@ -84,5 +83,5 @@ def _callbacks_with_kill(*args, **kwargs):
 
 
 if __name__ == "__main__":
-    train.run_callbacks = _callbacks_with_kill  # `experiments.toy` calls it through the module.
-    experiment_flags.run(toy.main)
+    train.run_callbacks = _callbacks_with_kill  # `train_and_evaluate` calls it through the module.
+    launch.run("toy_ring.py")
