@@ -54,38 +54,52 @@ def save_models(gan, output_dir):
     write_metrics(prior, os.path.join(output_dir, "generator.json"))
 
 
-def plot_learning_curve(history_csv, path, key="parzen_ll"):
-    """Plots `key` (by default the Parzen log-likelihood) against epoch.
+# What a learning curve can show: history.csv column -> (the column naming the epoch a
+# value was computed at, the axis label). Values carried between evaluations are left out.
+_CURVES = {
+    "parzen_ll": ("parzen_epoch", "Parzen log-likelihood (nats)"),
+    "fd": ("feature_metrics_epoch", "Frechet distance (digit features)"),
+    "precision": ("feature_metrics_epoch", "precision"),
+    "recall": ("feature_metrics_epoch", "recall"),
+}
+
+
+def plot_learning_curve(history_csv, path, keys=tuple(_CURVES)):
+    """Plots each of `keys` the run logged (the Parzen estimate, the feature metrics) against epoch.
 
     Args:
         history_csv: The CSVLogger file of the run.
-        path: Where to write the PNG.
-        key: The column to plot.
+        path: Where to write the PNG, one panel per key.
+        keys: Columns of `history.csv` from `_CURVES`.
 
     Returns:
-        Whether a plot was written (False when no epoch logged `key`).
+        Whether a plot was written (False when no epoch logged any of `keys`).
     """
     if not os.path.exists(history_csv):
         return False
     with open(history_csv, encoding="utf-8") as file:
-        rows = [row for row in csv.DictReader(file) if row.get(key) not in (None, "", "nan")]
-    if rows and "parzen_epoch" in rows[0]:
-        # Keep the epochs where the estimate ran, not the values carried between them.
-        rows = [row for row in rows if int(float(row["parzen_epoch"])) == int(row["epoch"]) + 1]
-    if not rows:
+        rows = list(csv.DictReader(file))
+    curves = {}
+    for key in keys:
+        epoch_key, label = _CURVES[key]
+        logged = [row for row in rows if row.get(key) not in (None, "", "nan")]
+        # Keep the epochs where the metric ran, not the values carried between them.
+        logged = [row for row in logged if epoch_key not in row or int(float(row[epoch_key])) == int(row["epoch"]) + 1]
+        if logged:
+            curves[label] = ([int(row["epoch"]) + 1 for row in logged], [float(row[key]) for row in logged])
+    if not curves:
         return False
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    epochs = [int(row["epoch"]) + 1 for row in rows]
-    values = [float(row[key]) for row in rows]
-    figure, axes = pyplot.subplots(figsize=(5, 3.5), dpi=120)
-    axes.plot(epochs, values, marker="o")
-    axes.set_xlabel("epoch")
-    axes.set_ylabel("Parzen log-likelihood (nats)" if key == "parzen_ll" else key)
-    axes.grid(alpha=0.3)
+    figure, panels = pyplot.subplots(1, len(curves), figsize=(4.5 * len(curves), 3.5), dpi=120, squeeze=False)
+    for axes, (label, (epochs, values)) in zip(panels[0], curves.items()):
+        axes.plot(epochs, values, marker="o")
+        axes.set_xlabel("epoch")
+        axes.set_ylabel(label)
+        axes.grid(alpha=0.3)
     figure.tight_layout()
     figure.savefig(path)
     pyplot.close(figure)

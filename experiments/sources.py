@@ -108,6 +108,8 @@ class RegisteredData(_Images):
         else:
             self.output_activation = "sigmoid" if tuple(spec.paper_value_range) == (0, 1) else "tanh"
         self.paper_networks = PAPER_NETWORKS.get(spec.name)
+        # Feature metrics need a feature model: the digit classifier, for MNIST.
+        self.feature_metrics = config.dataset == "mnist" and config.feature_samples > 0
 
     def callbacks(self, config, output_dir):
         figures = super().callbacks(config, output_dir)
@@ -120,6 +122,15 @@ class RegisteredData(_Images):
                     seed=config.seed,
                 )
             )
+        if self.feature_metrics and config.feature_every:
+            figures.append(
+                gan_callbacks.FeatureMetrics(
+                    self.validation,
+                    every_n_epochs=config.feature_every,
+                    num_samples=config.feature_samples,
+                    seed=config.seed,
+                )
+            )
         return figures
 
     def evaluate(self, config, gan, output_dir):
@@ -129,6 +140,17 @@ class RegisteredData(_Images):
         evaluation = keras_gan.metrics.evaluate_samples(
             samples, ("parzen",), reference=self.test, validation=self.validation
         )
+        if self.feature_metrics:
+            evaluation.update(
+                keras_gan.metrics.evaluate_samples(
+                    gan.generate(config.feature_samples, seed=config.seed),
+                    keras_gan.metrics.feature_metric_names(),
+                    reference=self.test,
+                    feature_model=keras_gan.metrics.digit_features(),
+                    seed=config.seed,
+                )
+            )
+            evaluation["feature_num_samples"] = int(config.feature_samples)
         if self.num_classes is not None and config.dataset == "mnist":
             classifier = keras_gan.metrics.digit_classifier()
             evaluation.update(

@@ -177,6 +177,8 @@ _CHECKS = {
     "grid_every": validation.check_positive_int,
     "parzen_every": lambda name, value: validation.check_int_at_least(name, value, 0),
     "parzen_samples": validation.check_positive_int,
+    "feature_every": lambda name, value: validation.check_int_at_least(name, value, 0),
+    "feature_samples": lambda name, value: validation.check_int_at_least(name, value, 0),
     "num_examples": validation.check_positive_int,
     "preprocessing": _check_choice(("gcn", "scale")),
     "conditioning": _check_choice(keras_gan.models.CONDITIONINGS),

@@ -116,6 +116,7 @@ class TestMirroredLauncher:
             sys.executable, "-m", "experiments.mnist", f"--data_dir={MNIST_DIR}", "--config.train_range=0:256",
             "--config.valid_range=7000:7100", "--config.test_range=7100:7200", "--config.architecture=mlp_small",
             "--config.batch_size=64", "--config.epochs=1", "--config.parzen_every=0", "--config.parzen_samples=100",
+            "--config.feature_samples=0",
             "--config.verbose=2", "--config.strategy=mirrored", "--config.logical_cpus=2", f"--output_dir={output}",
         ]
         result = processes.run(command)

@@ -8,6 +8,7 @@ bounded by one deadline (tests/processes.py); at the deadline every process
 group still running is killed.
 """
 
+import csv
 import hashlib
 import json
 import math
@@ -457,6 +458,24 @@ class TestConfigs:
         assert metrics["epochs"] == 1 and metrics["num_modes"] == 8
         assert json.loads((tmp_path / "metrics.json").read_text())["weights_sha256"] == metrics["weights_sha256"]
         assert _run_config(tmp_path).num_examples == 128
+
+    def test_mnist_run_reports_feature_metrics_and_their_learning_curve(self, tmp_path):
+        config = mnist.get_config()
+        config.update(
+            architecture="mlp_small", train_range="0:256", valid_range="7000:7300", test_range="7300:7600",
+            batch_size=64, epochs=2, parzen_every=0, parzen_samples=300, feature_every=1, feature_samples=300,
+            verbose=0,
+        )
+        mnist_dir = processes.REPO.parent / "shared" / "data" / "mnist-8k"
+        metrics = train.train_and_evaluate(config, str(tmp_path), data_dir=str(mnist_dir))
+        keys = ("fd", "kid", "kid_std", "precision", "recall", "density", "coverage")
+        assert all(np.isfinite(metrics[key]) for key in keys) and metrics["feature_num_samples"] == 300
+        # An untrained-for-long MLP is far from the digits: its FD is large.
+        assert metrics["fd"] > 0
+        with open(tmp_path / "history.csv", encoding="utf-8") as file:
+            rows = list(csv.DictReader(file))
+        assert [float(row["feature_metrics_epoch"]) for row in rows] == [1.0, 2.0]
+        assert (tmp_path / "learning_curve.png").is_file()
 
 
 def _mlp_pair():

@@ -72,6 +72,8 @@ REGISTERED = {
     "preprocessing": ("gcn", "Where the paper normalised contrast (CIFAR-10): 'gcn' as it did, or 'scale' to [-1, 1]."),
     "parzen_every": (5, "Parzen estimate every N epochs (0: only at the end)."),
     "parzen_samples": (10000, "Generator samples in the Parzen window."),
+    "feature_every": (5, "MNIST: FD, KID, precision/recall, density/coverage in the digit classifier's features every N epochs (0: only at the end)."),
+    "feature_samples": (10000, "MNIST: generator samples for the feature metrics, more than the 128 features (0: no feature metrics)."),
 }
 # A folder of images, read from --data_dir by keras_gan.data.image_folder.
 IMAGE_FOLDER = {

@@ -20,4 +20,5 @@ def get_config(recipe="stable"):
     config.valid_range = "7000:8000"
     config.epochs = 100
     config.parzen_every = 10
+    config.feature_every = 10
     return config
