@@ -293,7 +293,7 @@ def image_networks(config, image_shape, pixel_mean, output_activation, paper_net
     Returns:
         `(generator, discriminator)`.
     """
-    architectures = {"mlp_small": _small_mlp(image_shape)}
+    architectures = {"mlp_small": _small_mlp(image_shape), "dcgan": _DCGAN}
     if paper_networks is not None:
         architectures["paper"] = paper_networks
     if config.architecture not in architectures:
@@ -303,13 +303,9 @@ def image_networks(config, image_shape, pixel_mean, output_activation, paper_net
         )
     make_generator, make_discriminator = architectures[config.architecture]
     shared = {"image_shape": image_shape, "num_classes": num_classes}
-    if output_activation == "sigmoid":
-        # A sigmoid output, its bias initialised to the logit of the mean image.
-        generator = make_generator(latent_dim=config.latent_dim, data_mean=pixel_mean, seed=config.seed, **shared)
-    else:
-        generator = make_generator(
-            latent_dim=config.latent_dim, output_activation=output_activation, seed=config.seed, **shared
-        )
+    generator = make_generator(
+        latent_dim=config.latent_dim, output_activation=output_activation, data_mean=pixel_mean, seed=config.seed, **shared
+    )
     discriminator = make_discriminator(conditioning=config.conditioning, seed=config.seed + 1000, **shared)
     return generator, discriminator
 
@@ -329,7 +325,7 @@ def check_finite(array, name):
 def _small_mlp(image_shape):
     """A 64-unit MLP pair: fast runs for tests, not a model of the paper."""
 
-    def generator(latent_dim, image_shape, seed, num_classes, output_activation="sigmoid", **unused):
+    def generator(latent_dim, image_shape, seed, num_classes, output_activation, **unused):
         return keras_gan.models.mlp_generator(
             latent_dim, image_shape, hidden_units=(64,), output_activation=output_activation,
             num_classes=num_classes, seed=seed,
@@ -343,14 +339,32 @@ def _small_mlp(image_shape):
     return generator, discriminator
 
 
-def _cifar10_generator(latent_dim, image_shape, seed, num_classes, output_activation="tanh"):
+# Generator makers take `latent_dim, image_shape, seed, num_classes,
+# output_activation, data_mean` and use what their network has.
+
+
+def _mnist_generator(output_activation, **kwargs):
+    # A sigmoid output, its bias initialised to the logit of the mean image.
+    del output_activation
+    return keras_gan.models.mnist_generator(**kwargs)
+
+
+def _cifar10_generator(latent_dim, image_shape, seed, num_classes, output_activation, **unused):
     return keras_gan.models.cifar10_generator(
         latent_dim=latent_dim, output_activation=output_activation, num_classes=num_classes, seed=seed
     )
 
 
+def _dcgan_generator(data_mean, **kwargs):
+    del data_mean  # Its output is a convolution: one bias per channel, not per pixel.
+    return keras_gan.models.dcgan_generator(**kwargs)
+
+
+# DCGAN-style convolutions (Radford et al., 2016), for images of any size divisible by 4.
+_DCGAN = (_dcgan_generator, keras_gan.models.dcgan_discriminator)
+
 # The paper's networks, for the datasets it trained them on; each takes the image shape.
 PAPER_NETWORKS = {
-    "mnist": (keras_gan.models.mnist_generator, keras_gan.models.mnist_discriminator),
+    "mnist": (_mnist_generator, keras_gan.models.mnist_discriminator),
     "cifar10": (_cifar10_generator, keras_gan.models.cifar10_discriminator),
 }

@@ -341,6 +341,138 @@ def cifar10_discriminator(
     return keras.Model(_inputs(images, labels), logits, name=name)
 
 
+def _normal(stddev, seeds):
+    return keras.initializers.RandomNormal(0.0, stddev, seed=next(seeds))
+
+
+def _check_dcgan_shape(image_shape, upsamplings):
+    factor = 2**upsamplings
+    if len(image_shape) != 3 or image_shape[0] % factor or image_shape[1] % factor:
+        raise ValueError(
+            f"Invalid value for argument `image_shape`. Received: image_shape={tuple(image_shape)}. "
+            f"Expected (height, width, channels) with height and width multiples of {factor} "
+            f"(one stride-2 convolution per entry of `filters`)."
+        )
+
+
+def dcgan_generator(
+    latent_dim=100,
+    image_shape=MNIST_SHAPE,
+    filters=(64, 32),
+    output_activation="sigmoid",
+    num_classes=None,
+    seed=None,
+    name="generator",
+):
+    """A DCGAN-style convolutional generator (Radford et al., 2016).
+
+    A dense layer to maps of `1 / 2**len(filters)` of the image size, then one
+    4x4 stride-2 transposed convolution per entry of `filters` (batch norm,
+    ReLU), and a 3x3 convolution to the image's channels. Weights start
+    normal with standard deviation 0.02, as in the DCGAN paper.
+
+    Example:
+
+    >>> generator = keras_gan.models.dcgan_generator()
+    >>> generator(np.zeros((2, 100))).shape
+    (2, 28, 28, 1)
+
+    Args:
+        latent_dim: Int, the size of the noise vector z.
+        image_shape: `(height, width, channels)`, height and width multiples
+            of `2**len(filters)`.
+        filters: Channels of the first maps and after each upsampling, widest
+            first. The default is half the usual MNIST DCGAN's width: 4x
+            fewer multiply-adds, for CPUs.
+        output_activation: `"sigmoid"` for data in [0, 1], `"tanh"` for [-1, 1].
+        num_classes: Optional int: a conditional generator of that many classes.
+        seed: Optional int seed for the initializers.
+        name: Name of the model.
+
+    Returns:
+        A `keras_gan.Generator` from `[batch, latent_dim]` (and labels) to
+        `[batch, *image_shape]`.
+    """
+    _check_dcgan_shape(image_shape, len(filters))
+    seeds = _seed_stream(seed)
+    height, width, channels = image_shape
+    factor = 2 ** len(filters)
+    z = keras.Input((latent_dim,), name="z")
+    labels = _label_input(num_classes)
+    x = _with_one_hot(z, labels, num_classes)
+    x = keras.layers.Dense(
+        height // factor * width // factor * filters[0], use_bias=False,
+        kernel_initializer=_normal(0.02, seeds), name="project",
+    )(x)
+    x = keras.layers.Reshape((height // factor, width // factor, filters[0]), name="maps")(x)
+    x = keras.layers.BatchNormalization(name="project_norm")(x)
+    x = keras.layers.ReLU(name="project_relu")(x)
+    for i, width_i in enumerate(filters):
+        x = keras.layers.Conv2DTranspose(
+            width_i, 4, strides=2, padding="same", use_bias=False,
+            kernel_initializer=_normal(0.02, seeds), name=f"upsample_{i}",
+        )(x)
+        x = keras.layers.BatchNormalization(name=f"upsample_{i}_norm")(x)
+        x = keras.layers.ReLU(name=f"upsample_{i}_relu")(x)
+    images = keras.layers.Conv2D(
+        channels, 3, padding="same", activation=output_activation,
+        kernel_initializer=_normal(0.02, seeds), name="images",
+    )(x)
+    return _generator(z, labels, images, num_classes, name)
+
+
+def dcgan_discriminator(
+    image_shape=MNIST_SHAPE,
+    filters=(32, 64),
+    num_classes=None,
+    conditioning="projection",
+    seed=None,
+    name="discriminator",
+):
+    """A DCGAN-style convolutional discriminator (Radford et al., 2016).
+
+    One 4x4 stride-2 convolution per entry of `filters` with leaky ReLU (0.2)
+    and no batch norm (it would couple the examples of a minibatch, and R1
+    penalises each example's own gradient), then a logit.
+
+    Example:
+
+    >>> discriminator = keras_gan.models.dcgan_discriminator()
+    >>> discriminator(np.zeros((2, 28, 28, 1))).shape
+    (2, 1)
+
+    Args:
+        image_shape: Shape of one input image.
+        filters: Channels after each downsampling (half the usual width, as
+            the generator's).
+        num_classes: Optional int: a conditional discriminator of that many
+            classes, taking `[images, labels]`.
+        conditioning: `"concat"` (the label's one-hot joins the flattened
+            convolutional features) or `"projection"`.
+        seed: Optional int seed for the initializers.
+        name: Name of the model.
+
+    Returns:
+        A `keras.Model` from `[batch, *image_shape]` (and labels) to logits
+        `[batch, 1]`.
+    """
+    _check_dcgan_shape(image_shape, len(filters))
+    seeds = _seed_stream(seed)
+    images = keras.Input(tuple(image_shape), name="images")
+    labels = _label_input(num_classes, conditioning)
+    x = images
+    for i, width in enumerate(filters):
+        x = keras.layers.Conv2D(
+            width, 4, strides=2, padding="same", kernel_initializer=_normal(0.02, seeds), name=f"downsample_{i}"
+        )(x)
+        x = keras.layers.LeakyReLU(0.2, name=f"downsample_{i}_relu")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    if conditioning == "concat":
+        x = _with_one_hot(x, labels, num_classes)
+    logits = _logit(x, labels, num_classes, conditioning, _normal(0.02, seeds), seeds)
+    return keras.Model(_inputs(images, labels), logits, name=name)
+
+
 def mlp_generator(
     latent_dim=2,
     output_shape=(2,),

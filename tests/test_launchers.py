@@ -31,6 +31,7 @@ from experiments.configs import cifar10
 from experiments.configs import cifar10_stable
 from experiments.configs import image_folder
 from experiments.configs import mnist
+from experiments.configs import mnist_dcgan
 from experiments.configs import mnist_stable
 from experiments.configs import toy_gaussian_1d
 from experiments.configs import toy_grid
@@ -477,6 +478,21 @@ class TestConfigs:
             rows = list(csv.DictReader(file))
         assert [float(row["feature_metrics_epoch"]) for row in rows] == [1.0, 2.0]
         assert (tmp_path / "learning_curve.png").is_file()
+
+    def test_dcgan_config_trains_and_its_run_reloads(self, tmp_path):
+        config = mnist_dcgan.get_config()
+        config.update(
+            train_range="0:256", valid_range="7000:7300", test_range="7300:7600", batch_size=64, epochs=1,
+            parzen_samples=300, feature_samples=300, verbose=0,
+        )
+        mnist_dir = processes.REPO.parent / "shared" / "data" / "mnist-8k"
+        metrics = train.train_and_evaluate(config, str(tmp_path), data_dir=str(mnist_dir))
+        assert np.isfinite(metrics["fd"]) and np.isfinite(metrics["parzen_log_likelihood"])
+        assert metrics["cpu_time_seconds"] > 0
+        run = _run_config(tmp_path)
+        assert (run.architecture, run.r1_weight, run.ema_decay) == ("dcgan", 1.0, 0.999)
+        generator = keras.saving.load_model(tmp_path / "generator.keras")
+        assert any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in generator.layers)
 
 
 def _mlp_pair():

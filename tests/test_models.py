@@ -192,6 +192,63 @@ class TestCifar10:
         assert _numpy(discriminator(np.zeros((2, 32, 32, 3), "float32"))).shape == (2, 1)
 
 
+class TestDcgan:
+    @pytest.mark.parametrize(
+        "image_shape, activation, low, high", [((28, 28, 1), "sigmoid", 0, 1), ((32, 32, 3), "tanh", -1, 1)]
+    )
+    def test_two_stride_2_convolutions_each_way(self, image_shape, activation, low, high):
+        generator = models.dcgan_generator(
+            latent_dim=8, image_shape=image_shape, filters=(16, 8), output_activation=activation, seed=0
+        )
+        discriminator = models.dcgan_discriminator(image_shape=image_shape, filters=(8, 16), seed=1)
+        height, width, _ = image_shape
+        assert generator.get_layer("maps").output.shape == (None, height // 4, width // 4, 16)
+        upsampling = [layer for layer in generator.layers if isinstance(layer, keras.layers.Conv2DTranspose)]
+        downsampling = [layer for layer in discriminator.layers if isinstance(layer, keras.layers.Conv2D)]
+        assert [(layer.filters, layer.strides) for layer in upsampling] == [(16, (2, 2)), (8, (2, 2))]
+        assert [(layer.filters, layer.strides) for layer in downsampling] == [(8, (2, 2)), (16, (2, 2))]
+        z = 10 * np.random.default_rng(0).normal(size=(3, 8)).astype("float32")
+        images = _numpy(generator(z))
+        assert images.shape == (3, *image_shape) and images.min() >= low and images.max() <= high
+        assert _numpy(discriminator(images)).shape == (3, 1)
+
+    def test_weights_start_normal_with_std_0_02(self):
+        kernels = _kernels(models.dcgan_discriminator(seed=0))
+        values = np.concatenate([kernel.reshape(-1) for kernel in kernels])
+        # ~140,000 draws: the sample std is within 1% of 0.02 with overwhelming probability.
+        np.testing.assert_allclose(values.std(), 0.02, rtol=0.01)
+        assert abs(values.mean()) < 0.001
+
+    @pytest.mark.parametrize("conditioning", ["concat", "projection"])
+    def test_conditional_pair_takes_labels(self, conditioning):
+        generator = models.dcgan_generator(latent_dim=4, filters=(8, 4), num_classes=3, seed=0)
+        discriminator = models.dcgan_discriminator(
+            filters=(4, 8), num_classes=3, conditioning=conditioning, seed=1
+        )
+        z = np.zeros((3, 4), "float32")
+        labels = np.array([0, 1, 2], "int32")
+        images = _numpy(generator([z, labels]))
+        # Equal noise, different classes: different images and logits.
+        assert not np.allclose(images[0], images[1])
+        logits = _numpy(discriminator([np.repeat(images[:1], 3, axis=0), labels]))
+        assert len(np.unique(logits)) == 3
+
+    def test_same_seed_same_weights_and_a_safe_mode_round_trip(self, tmp_path):
+        first, again = (models.dcgan_generator(latent_dim=4, filters=(8, 4), seed=5) for _ in range(2))
+        for a, b in zip(first.get_weights(), again.get_weights()):
+            np.testing.assert_array_equal(a, b)
+        path = str(tmp_path / "generator.keras")
+        first.save(path)
+        z = np.random.default_rng(0).uniform(-1, 1, size=(4, 4)).astype("float32")
+        np.testing.assert_array_equal(_numpy(keras.saving.load_model(path)(z)), _numpy(first(z)))
+
+    def test_image_sides_must_divide_by_the_upsampling(self):
+        with pytest.raises(ValueError, match=r"image_shape=\(30, 30, 1\)\. Expected .* multiples of 4"):
+            models.dcgan_generator(image_shape=(30, 30, 1))
+        with pytest.raises(ValueError, match="multiples of 8"):
+            models.dcgan_discriminator(image_shape=(28, 28, 1), filters=(4, 8, 16))
+
+
 class TestMlp:
     def test_shapes_and_dropout(self):
         generator = models.mlp_generator(
