@@ -139,7 +139,7 @@ class TestSettings:
     def test_unknown_architecture(self):
         config = mnist.get_config()
         config.architecture = "resnet"
-        expected = r"Received: architecture='resnet'. Expected one of \['mlp_small', 'paper'\]"
+        expected = r"Received: architecture='resnet'. Expected one of \['dcgan', 'mlp_small', 'paper'\]"
         with pytest.raises(ValueError, match=expected):
             sources.image_networks(
                 config, (28, 28, 1), np.zeros((28, 28, 1), "float32"), "sigmoid", sources.PAPER_NETWORKS["mnist"]
