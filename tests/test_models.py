@@ -215,9 +215,10 @@ class TestDcgan:
     def test_weights_start_normal_with_std_0_02(self):
         kernels = _kernels(models.dcgan_discriminator(seed=0))
         values = np.concatenate([kernel.reshape(-1) for kernel in kernels])
-        # ~140,000 draws: the sample std is within 1% of 0.02 with overwhelming probability.
-        np.testing.assert_allclose(values.std(), 0.02, rtol=0.01)
-        assert abs(values.mean()) < 0.001
+        # n draws: the sample std's relative spread is 1 / sqrt(2 n), its mean's 0.02 / sqrt(n); allow 5 of each.
+        n = values.size
+        np.testing.assert_allclose(values.std(), 0.02, rtol=5 / np.sqrt(2 * n))
+        assert abs(values.mean()) < 5 * 0.02 / np.sqrt(n)
 
     @pytest.mark.parametrize("conditioning", ["concat", "projection"])
     def test_conditional_pair_takes_labels(self, conditioning):
