@@ -113,20 +113,37 @@ def export_generator(
             Keras generator. Nothing is left in `output_dir` then.
     """
     modes = tflite_lib.check_quantize(quantize)
-    output_dir = _check_output_dir(output_dir, overwrite)
+    output_dir = check_output_dir(output_dir, overwrite)
     _check_positive_int("verification_batch", verification_batch)
     _check_positive_int("parzen_samples", parzen_samples)
     loaded = source_lib.load_source(source, prior=prior)
     _check_parzen_data(parzen_data, loaded.output_shape)
+    return write_export(
+        output_dir,
+        lambda staging: _write_and_verify(
+            loaded, staging, tflite or bool(modes), modes, parzen_data, parzen_samples,
+            verification_batch, seed,
+        ),
+    )
+
+
+def write_export(output_dir, write_and_verify):
+    """Writes an export whole or not at all: staged beside `output_dir`, then renamed.
+
+    Args:
+        output_dir: Resolved path from `check_output_dir`.
+        write_and_verify: Callable `(staging_dir) -> report`, writing and
+            verifying every artifact in `staging_dir`.
+
+    Returns:
+        The report, also written to `output_dir/export.json`.
+    """
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     # Beside OUT, so the final rename stays on one file system.
     staging = output_dir.with_name(f".{output_dir.name}.partial-{uuid.uuid4().hex[:8]}")
     staging.mkdir()
     try:
-        report = _write_and_verify(
-            loaded, staging, tflite or bool(modes), modes, parzen_data, parzen_samples,
-            verification_batch, seed,
-        )
+        report = write_and_verify(staging)
         (staging / EXPORT_JSON).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         _move_into_place(staging, output_dir)
     except BaseException:
@@ -181,7 +198,7 @@ def _write_and_verify(loaded, staging, tflite, modes, parzen_data, parzen_sample
         },
         "signatures": _describe_signatures(loaded, signatures),
         "files": files,
-        "versions": _versions(),
+        "versions": versions(),
         "verification": checks,
     }
 
@@ -273,7 +290,8 @@ def _describe_signatures(loaded, names):
     return described
 
 
-def _versions():
+def versions():
+    """The versions of the packages an export depends on, for `export.json`."""
     return {
         "keras_gan": keras_gan.__version__,
         "tensorflow": tf.__version__,
@@ -290,7 +308,8 @@ def _check_positive_int(name, value):
         )
 
 
-def _check_output_dir(output_dir, overwrite):
+def check_output_dir(output_dir, overwrite):
+    """`output_dir` resolved, if it is new, empty, or a previous export that may be replaced."""
     output_dir = pathlib.Path(output_dir).expanduser().resolve()
     if not output_dir.exists():
         return output_dir

@@ -116,7 +116,7 @@ def load_source(source, prior=None):
         model = source
     else:
         path = pathlib.Path(source).expanduser().resolve()
-        model = _load_model(path)
+        model = load_keras_file(path)
     if isinstance(model, keras_gan.GAN):
         kind, generator = "gan", model.sampling_generator
         recorded, prior_origin = model.latent_prior, "gan"
@@ -169,28 +169,39 @@ def _check_prior_argument(prior):
     )
 
 
-def _load_model(path):
+def load_keras_file(path, argument="generator", what="generator"):
+    """Loads a `.keras` file (`compile=False`), or raises a one-line error naming `argument`.
+
+    Args:
+        path: Resolved `pathlib.Path`.
+        argument: The name of the argument that gave the path, for errors.
+        what: What the file should hold, for errors (`"generator"`, `"encoder"`).
+
+    Returns:
+        The model.
+    """
+    received = f"Received: {argument}={str(path)!r}"
     if not path.exists():
         raise FileNotFoundError(
-            f"The generator file does not exist. Received: generator={str(path)!r}. "
-            "Expected a `.keras` file, e.g. RUN_DIR/generator.keras."
+            f"The {what} file does not exist. {received}. "
+            f"Expected a `.keras` file, e.g. RUN_DIR/{what}.keras."
         )
     if path.is_dir() or path.suffix != ".keras":
         raise ValueError(
-            f"The generator must be a `.keras` file. Received: generator={str(path)!r}. "
-            "Save it with `model.save('generator.keras')`."
+            f"The {what} must be a `.keras` file. {received}. "
+            f"Save it with `model.save('{what}.keras')`."
         )
     if not zipfile.is_zipfile(path) or "config.json" not in zipfile.ZipFile(path).namelist():
         raise ValueError(
-            f"The generator file is not a valid `.keras` archive (corrupt or truncated). "
-            f"Received: generator={str(path)!r}. Expected a zip archive written by `model.save`."
+            f"The {what} file is not a valid `.keras` archive (corrupt or truncated). "
+            f"{received}. Expected a zip archive written by `model.save`."
         )
     try:
         return keras.saving.load_model(path, compile=False)
     except Exception as error:  # Keras raises many types; report one line.
         detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise ValueError(
-            f"Could not load the generator file. Received: generator={str(path)!r} "
+            f"Could not load the {what} file. {received} "
             f"({type(error).__name__}: {detail[:200]}). Expected a model saved by Keras 3."
         ) from None
 

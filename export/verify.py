@@ -185,11 +185,11 @@ def _check_conditional(labels, num_classes):
         )
 
 
-def _run_standalone(saved_model_dir, scratch):
+def _run_standalone(saved_model_dir, scratch, script=_STANDALONE_SCRIPT):
     command = [
         sys.executable,
         "-c",
-        _STANDALONE_SCRIPT,
+        script,
         str(pathlib.Path(saved_model_dir).resolve()),
         str(scratch / "inputs.npz"),
         str(scratch / "outputs.npz"),

@@ -6,6 +6,7 @@ from keras_gan import data
 from keras_gan import distribute
 from keras_gan import figures
 from keras_gan import images
+from keras_gan import inference
 from keras_gan import layers
 from keras_gan import losses
 from keras_gan import metrics
@@ -15,6 +16,7 @@ from keras_gan import optimizers
 from keras_gan import priors
 from keras_gan import sample_grids
 from keras_gan import schedules
+from keras_gan import semi_supervised
 from keras_gan import toy
 from keras_gan.gan import GAN
 from keras_gan.generator import Generator

@@ -119,6 +119,10 @@ class GAN(keras.Model):
         **kwargs: Base `keras.Model` arguments, such as `name`.
     """
 
+    # How many inputs D takes after the examples (and a conditional GAN's
+    # labels): a subclass's D may take more, such as BiGAN's codes z.
+    _extra_discriminator_inputs = 0
+
     def __init__(
         self,
         generator,
@@ -135,7 +139,7 @@ class GAN(keras.Model):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        num_classes = _num_classes(generator, discriminator, num_classes)
+        num_classes = _num_classes(generator, discriminator, num_classes, self._extra_discriminator_inputs)
         latent_prior = _latent_prior(generator, latent_prior)
         generator = _as_generator(generator, latent_prior, num_classes)
         _check_models(generator, discriminator)
@@ -364,36 +368,36 @@ class GAN(keras.Model):
         return super().evaluate(*args, **kwargs)
 
     def train_step(self, data):
-        real, labels = self._real_examples(data)
+        batch = self._step_batch(data)
         k = self.discriminator_steps
         # A batch with NaN or Inf, far out of range, with labels out of range
         # or not divisible by k makes no update; the DataGuard then says why.
-        usable, non_finite = self._batch_checks.check(real, training=True, labels=labels)
+        usable, non_finite = self._check_batch(batch, training=True)
 
-        def algorithm_1(real, labels):
-            # [k * m, ...] -> k minibatches of m; update i takes rows i, i + k, ...
-            minibatches = _minibatches(real, k)
-            label_minibatches = None if labels is None else _minibatches(labels, k)
-            batch_size = ops.shape(minibatches)[0]
+        def algorithm_1(batch):
+            # Each part [k * m, ...] -> k minibatches of m; update i takes rows i, i + k, ...
+            parts = {name: _minibatches(part, k) for name, part in batch.items()}
+            batch_size = ops.shape(parts["real"])[0]
             for step in range(k):
                 # 1. Sample m noise vectors (and their labels); 2. take this
                 # update's own m real examples (and theirs); 3. ascend
                 # V(D, G): descend the game's D loss.
-                real_labels = None if labels is None else label_minibatches[:, step]
-                self._discriminator_update(minibatches[:, step], real_labels, self._fakes_to_draw(batch_size))
+                minibatch = {name: part[:, step] for name, part in parts.items()}
+                self._discriminator_update(minibatch, self._fakes_to_draw(batch_size))
             # 4. Sample fresh noise; 5. descend the game's generator loss.
-            self._generator_update(self._fakes_to_draw(batch_size))
+            self._generator_update(self._fakes_to_draw(batch_size), minibatch)
             # 6. Follow the generator with its moving average, if any.
             if self.ema_generator is not None:
                 self._update_ema()
 
-        distribute.run_if(usable, algorithm_1, real, labels)
+        distribute.run_if(usable, algorithm_1, batch)
         self._report_non_finite(non_finite)
         return self._logs()
 
     def test_step(self, data):
-        real, labels = self._real_examples(data)
-        self._batch_checks.check(real, training=False, labels=labels)
+        batch = self._step_batch(data)
+        self._check_batch(batch, training=False)
+        real, labels = batch["real"], batch.get("labels")
         if labels is not None:
             # Evaluation has no update to withhold: keep a bad label's lookup
             # valid until the DataGuard reports it.
@@ -409,6 +413,21 @@ class GAN(keras.Model):
         self._trackers["g_loss"].update_state(self.game.generator_loss(fake_logits))
         return self._logs()
 
+    def _step_batch(self, data):
+        """The parts of a step's batch, each `[k * m_part, ...]` and split k ways.
+
+        `{"real": examples}`, with `"labels"` for a conditional GAN. A
+        subclass reading more from a batch (a labelled part, say) adds
+        parts here; each discriminator update gets its own rows of every
+        part (`_discriminator_update`'s `minibatch`).
+        """
+        real, labels = self._real_examples(data)
+        return {"real": real} if labels is None else {"real": real, "labels": labels}
+
+    def _check_batch(self, batch, training):
+        """`BatchChecks.check` on a step's batch: `(usable, non_finite)`."""
+        return self._batch_checks.check(batch["real"], training=training, labels=batch.get("labels"))
+
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Everything is built in __init__ and compile. Under a strategy Keras
         # would draw a batch to build the model: a throwaway pass over the
@@ -416,7 +435,9 @@ class GAN(keras.Model):
         # same seed would train on another order than without a strategy.
         return
 
-    def _discriminator_update(self, real, real_labels, fakes):
+    def _discriminator_update(self, minibatch, fakes):
+        """One update of D on a real minibatch (`_step_batch`'s parts) and the fakes to draw."""
+        real, real_labels = minibatch["real"], minibatch.get("labels")
         generator_inputs, fake_labels = fakes
         fake = self.generator(generator_inputs, training=True)
         _check_fits(fake, real)
@@ -431,7 +452,13 @@ class GAN(keras.Model):
         outputs = self._descend(self.d_optimizer, self.discriminator.trainable_weights, loss)
         self._record_discriminator(*outputs)
 
-    def _generator_update(self, fakes):
+    def _generator_update(self, fakes, minibatch):
+        """One update of G on the fakes to draw; `minibatch` is the last D update's real one.
+
+        The paper's generator loss does not read real data; a subclass's
+        may (feature matching, an encoder's loss on real examples).
+        """
+        del minibatch
         generator_inputs, fake_labels = fakes
 
         def loss():
@@ -825,8 +852,12 @@ def _num_inputs(model):
         return None  # A subclassed model that is not built yet.
 
 
-def _num_classes(generator, discriminator, num_classes):
-    """The GAN's number of classes: the argument's, else the generator's; checked against both models."""
+def _num_classes(generator, discriminator, num_classes, extra_discriminator_inputs=0):
+    """The GAN's number of classes: the argument's, else the generator's; checked against both models.
+
+    `extra_discriminator_inputs` counts D's inputs besides the examples and
+    the labels: a subclass's own, such as BiGAN's codes z.
+    """
     own = getattr(generator, "num_classes", None) if isinstance(generator, Generator) else None
     if num_classes is None:
         num_classes = own
@@ -838,9 +869,10 @@ def _num_classes(generator, discriminator, num_classes):
     if num_classes is not None:
         validation.check_int_at_least("num_classes", num_classes, 2)
     expected = 1 if num_classes is None else 2
-    for name, model in (("generator", generator), ("discriminator", discriminator)):
+    players = (("generator", generator, 0), ("discriminator", discriminator, extra_discriminator_inputs))
+    for name, model, extra in players:
         inputs = _num_inputs(model)
-        if inputs is not None and inputs != expected:
+        if inputs is not None and inputs - extra != expected:
             conditional = "a conditional" if num_classes else "an unconditional"
             raise ValueError(
                 f"The {name} takes {inputs} inputs, but the GAN is {conditional} one "
@@ -899,14 +931,4 @@ def _labels_tensor(labels, num_classes):
             "batches. Received: batches of examples alone. Expected a dataset of "
             "(image, integer label) pairs, or `fit(x, y)`."
         )
-    labels = ops.convert_to_tensor(labels)
-    if len(labels.shape) == 2 and labels.shape[-1] == 1:
-        labels = ops.squeeze(labels, axis=-1)
-    dtype = keras.backend.standardize_dtype(labels.dtype)
-    if len(labels.shape) != 1 or "int" not in dtype:
-        raise ValueError(
-            f"Invalid labels for a conditional GAN. Received: labels of shape {tuple(labels.shape)} "
-            f"and dtype {dtype}. Expected integer class labels of shape [batch], in "
-            f"[0, {num_classes}) (not one-hot)."
-        )
-    return ops.cast(labels, "int32")
+    return validation.integer_labels(labels, num_classes)

@@ -4,6 +4,7 @@ import math
 
 import keras
 import numpy as np
+from keras import ops
 
 
 def check_positive_int(name, value):
@@ -134,3 +135,29 @@ def check_returns_logits(discriminator):
             f"discriminator whose output layer {layer.name!r} applies {name}. Expected a "
             "linear output, e.g. `Dense(1)`: the games apply the sigmoid themselves."
         )
+
+
+def integer_labels(labels, num_classes):
+    """Class labels `[batch]` (or `[batch, 1]`) as an int32 `[batch]` tensor, or a one-line error.
+
+    Checks the shape and dtype, which are known when the step is traced;
+    the values are checked in the step (`keras_gan.callbacks.BatchChecks`).
+
+    Args:
+        labels: Tensor-like of integer class labels.
+        num_classes: Int, the number of classes, for the message.
+
+    Returns:
+        An int32 tensor `[batch]`.
+    """
+    labels = ops.convert_to_tensor(labels)
+    if len(labels.shape) == 2 and labels.shape[-1] == 1:
+        labels = ops.squeeze(labels, axis=-1)
+    dtype = keras.backend.standardize_dtype(labels.dtype)
+    if len(labels.shape) != 1 or "int" not in dtype:
+        raise ValueError(
+            f"Invalid value for argument `labels`. Received: labels of shape {tuple(labels.shape)} "
+            f"and dtype {dtype}. Expected integer class labels of shape [batch], in "
+            f"[0, {num_classes}) (not one-hot)."
+        )
+    return ops.cast(labels, "int32")

@@ -114,13 +114,13 @@ class TestTraining:
 
         before = d_loss()
         generator_weights = gan.generator.get_weights()
-        gan._discriminator_update(real, None, (noise, None))
+        gan._discriminator_update({"real": real}, (noise, None))
         assert d_loss() < before
         for old, new in zip(generator_weights, gan.generator.get_weights()):
             np.testing.assert_array_equal(old, new)
         before = g_loss()
         discriminator_weights = gan.discriminator.get_weights()
-        gan._generator_update((noise, None))
+        gan._generator_update((noise, None), minibatch=None)
         assert g_loss() < before
         for old, new in zip(discriminator_weights, gan.discriminator.get_weights()):
             np.testing.assert_array_equal(old, new)
@@ -147,7 +147,7 @@ class TestTraining:
         expected = losses.LeastSquares().discriminator_loss(
             gan.discriminator(real), gan.discriminator(gan.generator(noise))
         )
-        gan._discriminator_update(real, None, (noise, None))
+        gan._discriminator_update({"real": real}, (noise, None))
         np.testing.assert_allclose(float(gan._trackers["d_loss"].result()), float(expected), rtol=1e-5)
 
 

@@ -200,7 +200,7 @@ class TestUpdates:
         predicted = self._predicted_change(d_loss, d_loss, gan.discriminator.trainable_weights)
         before = float(d_loss())
         generator_weights = gan.generator.get_weights()
-        gan._discriminator_update(real, None, (noise, None))
+        gan._discriminator_update({"real": real}, (noise, None))
         assert predicted < 0
         assert 0.5 * predicted > float(d_loss()) - before > 1.5 * predicted
         for old, new in zip(generator_weights, gan.generator.get_weights()):
@@ -216,7 +216,7 @@ class TestUpdates:
         )
         before = float(self._d_of_g(gan, noise))
         discriminator_weights = gan.discriminator.get_weights()
-        gan._generator_update((noise, None))
+        gan._generator_update((noise, None), minibatch=None)
         assert predicted > 0
         assert 0.5 * predicted < float(self._d_of_g(gan, noise)) - before < 1.5 * predicted
         for old, new in zip(discriminator_weights, gan.discriminator.get_weights()):
@@ -230,7 +230,7 @@ class TestUpdates:
             # D rejects the samples. Per example, the losses' gradients in the logit are
             # -(1 - D) and -D: the non-saturating one is (1 - D) / D > 3 times larger.
             assert before < 0.25
-            gan._generator_update((noise, None))
+            gan._generator_update((noise, None), minibatch=None)
             gains[generator_loss] = float(self._d_of_g(gan, noise)) - before
         assert gains["non_saturating"] > 3 * gains["minimax"] > 0
 
@@ -247,12 +247,12 @@ class _RecordingGAN(keras_gan.GAN):
         )
         self.update_count = 0  # Counted while tracing: each trace makes k updates in order.
 
-    def _discriminator_update(self, real, real_labels, fakes):
+    def _discriminator_update(self, minibatch, fakes):
         index = self.update_count % self.discriminator_steps
         self.update_count += 1
-        self.seen_real[index].assign(real)
+        self.seen_real[index].assign(minibatch["real"])
         self.seen_noise[index].assign(fakes[0])
-        super()._discriminator_update(real, real_labels, fakes)
+        super()._discriminator_update(minibatch, fakes)
 
 
 class TestDiscriminatorSteps:

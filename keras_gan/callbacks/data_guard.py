@@ -292,7 +292,7 @@ class DataGuard(keras.callbacks.Callback):
                 "finite values: fix or drop those examples."
             )
         if problem == _BAD_LABELS:
-            num_classes = self.model.num_classes
+            num_classes = self._checks().num_classes
             return (
                 f"Labels outside [0, {num_classes}): {where}. Received: labels in "
                 f"[{state[_LOW]:g}, {state[_HIGH]:g}] for num_classes={num_classes}. Expected "
