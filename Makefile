@@ -24,8 +24,10 @@ test: $(VENV)/installed
 # The suite on another CPU's arithmetic: oneDNN held to AVX2, what an AVX2-only CPU runs,
 # and one intra-op thread, which splits Eigen's products differently (python -m
 # benchmarks.cpu_paths shows which ops each changes). A CPU-dependent result fails here.
+# One thread per process: two pytest workers (pytest-xdist), each taking whole test files
+# (their module fixtures run once), keep two cores busy.
 test-portable: $(VENV)/installed
-	ONEDNN_MAX_CPU_ISA=AVX2 TF_NUM_INTRAOP_THREADS=1 $(PY) -m pytest -q tests
+	ONEDNN_MAX_CPU_ISA=AVX2 TF_NUM_INTRAOP_THREADS=1 $(PY) -m pytest -q -n 2 --dist loadfile tests
 
 # The offline MNIST protocol: digits [0:7000] train, [7000:8000] select sigma and score.
 mnist-offline: $(VENV)/installed

@@ -34,7 +34,8 @@ setuptools.setup(
     ],
     extras_require={
         # SciPy: the tests' independent references (sqrtm, cdist); the library does not use it.
-        "test": ["pytest>=8", "scipy>=1.11"],
+        # pytest-xdist: `make test-portable` runs on one intra-op thread, so two workers fill two cores.
+        "test": ["pytest>=8", "pytest-xdist>=3.5", "scipy>=1.11"],
         "bench": ["torch==2.13.0"],
     },
 )

@@ -60,7 +60,7 @@ _REPORTED = (
 )
 
 
-def run(default_config, main=None):
+def run(default_config, main=None, settings_help=None):
     """Runs a launcher like `absl.app.run`, with its settings' `--help` and errors on one line.
 
     A bad setting, missing data or a diverged run raises a `ValueError` or
@@ -81,6 +81,11 @@ def run(default_config, main=None):
         default_config: The config file used without `--config`, a name in
             `experiments/configs/`.
         main: Optional `main(config)`; by default `train_and_report`.
+        settings_help: Optional dict from setting name to its one line of
+            help, in the order `--help` lists them; by default
+            `experiments.configs.base.HELP`. A setting holding a nested
+            config is listed field by field (`gan.epochs`), with
+            `base.HELP`'s help.
     """
     if "config" not in flags.FLAGS:
         with _flag_errors():  # ml_collections loads the default config (and its overrides) here.
@@ -99,7 +104,7 @@ def run(default_config, main=None):
                 raise
             sys.exit(f"error: {_one_line(error)}")
 
-    app.run(main_with_clear_errors, flags_parser=_parse_flags)
+    app.run(main_with_clear_errors, flags_parser=lambda argv: _parse_flags(argv, settings_help))
 
 
 def train_and_report(config):
@@ -111,8 +116,13 @@ def train_and_report(config):
             print(f"{key}: {metrics[key]}")
 
 
-def help_text():
-    """The launcher's docstring, its flags, and the settings of the config it would run."""
+def help_text(settings_help=None):
+    """The launcher's docstring, its flags, and the settings of the config it would run.
+
+    Args:
+        settings_help: Optional dict from setting name to help (see `run`);
+            by default `base.HELP`.
+    """
     config = flags.FLAGS.config
     path = flags.FLAGS["config"].config_filename
     if not os.path.relpath(path).startswith(".."):
@@ -123,7 +133,7 @@ def help_text():
         *(f"  --{holder.name}=PATH\n      {flags.FLAGS[holder.name].help}" for holder in (OUTPUT_DIR, DATA_DIR)),
         "  --helpfull\n      absl's flags as well.",
     ]
-    settings = [(f"{name} = {config[name]!r}", help) for name, help in base.HELP.items() if name in config]
+    settings = _listed_settings(config, settings_help or base.HELP)
     width = max(len(setting) for setting, _ in settings)
     return "\n".join(
         [
@@ -137,7 +147,21 @@ def help_text():
     )
 
 
-def _parse_flags(argv):
+def _listed_settings(config, settings_help, prefix=""):
+    """`(setting = value, help)` pairs of `config`'s settings, nested configs field by field."""
+    listed = []
+    for name, help in settings_help.items():
+        if name not in config:
+            continue
+        value = config[name]
+        if isinstance(value, ml_collections.ConfigDict):
+            listed.extend(_listed_settings(value, base.HELP, prefix=f"{prefix}{name}."))
+        else:
+            listed.append((f"{prefix}{name} = {value!r}", help))
+    return listed
+
+
+def _parse_flags(argv, settings_help=None):
     """absl's flag parsing, with `--help` listing the settings and errors on one line."""
     wants_help = any(argument in _HELP_ARGUMENTS for argument in argv[1:])
     argv = [argument for argument in argv if argument not in _HELP_ARGUMENTS]
@@ -150,7 +174,7 @@ def _parse_flags(argv):
                 raise
             remaining = argv
     if wants_help:
-        print(help_text())
+        print(help_text(settings_help))
         sys.exit(0)
     config = flags.FLAGS.config
     if not isinstance(config, ml_collections.ConfigDict):  # ml_collections defers a load error

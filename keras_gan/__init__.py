@@ -18,6 +18,7 @@ from keras_gan import sample_grids
 from keras_gan import schedules
 from keras_gan import semi_supervised
 from keras_gan import toy
+from keras_gan.bigan import BiGAN
 from keras_gan.gan import GAN
 from keras_gan.generator import Generator
 

@@ -437,20 +437,23 @@ class GAN(keras.Model):
 
     def _discriminator_update(self, minibatch, fakes):
         """One update of D on a real minibatch (`_step_batch`'s parts) and the fakes to draw."""
-        real, real_labels = minibatch["real"], minibatch.get("labels")
-        generator_inputs, fake_labels = fakes
-        fake = self.generator(generator_inputs, training=True)
-        _check_fits(fake, real)
+        real, fake, labels = self._discriminator_inputs(minibatch, fakes)
 
         def loss():
-            real_logits, fake_logits, penalty = self._discriminator_outputs(
-                real, fake, (real_labels, fake_labels), training=True
-            )
+            real_logits, fake_logits, penalty = self._discriminator_outputs(real, fake, labels, training=True)
             game_loss = self.game.discriminator_loss(real_logits, fake_logits)
             return game_loss + penalty, game_loss, real_logits, fake_logits, penalty
 
         outputs = self._descend(self.d_optimizer, self.discriminator.trainable_weights, loss)
         self._record_discriminator(*outputs)
+
+    def _discriminator_inputs(self, minibatch, fakes):
+        """What one D update judges: `(real, fake, (real_labels, fake_labels))`, the fakes drawn here."""
+        real = minibatch["real"]
+        generator_inputs, fake_labels = fakes
+        fake = self.generator(generator_inputs, training=True)
+        _check_fits(fake, real)
+        return real, fake, (minibatch.get("labels"), fake_labels)
 
     def _generator_update(self, fakes, minibatch):
         """One update of G on the fakes to draw; `minibatch` is the last D update's real one.

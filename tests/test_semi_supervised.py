@@ -133,11 +133,11 @@ class TestClassifierFromDiscriminator:
         d_before = [w.copy() for w in discriminator.get_weights()]
         classifier = ss.classifier_from_discriminator(discriminator, _CLASSES, seed=0)
         hidden = classifier.get_layer(f"{discriminator.name}_hidden")
-        # D's layers, dropout included, up to the logit's input; its weights copied.
+        # D's layers up to the logit's input, dropout off (a frozen copy is a fixed map); its weights copied.
         assert [type(layer).__name__ for layer in hidden.layers[1:]] == [
-            "Flatten", "Dropout", "Maxout", "Dropout", "Maxout", "Dropout"
+            "Flatten", "Identity", "Maxout", "Identity", "Maxout", "Identity"
         ]
-        assert hidden.get_layer("input_dropout").rate == 0.2
+        assert hidden.get_layer("input_dropout").name == "input_dropout"
         for copied, original in zip(hidden.get_weights(), d_before):
             np.testing.assert_array_equal(copied, original)
         assert [w.name for w in classifier.trainable_weights] == ["kernel", "bias"]
@@ -159,6 +159,7 @@ class TestClassifierFromDiscriminator:
         d_before = [w.copy() for w in discriminator.get_weights()]
         classifier = ss.classifier_from_discriminator(discriminator, _CLASSES, fine_tune=True, seed=0)
         hidden = classifier.get_layer(f"{discriminator.name}_hidden")
+        assert hidden.get_layer("input_dropout").rate == 0.2  # Fine-tuned with D's dropout.
         # D's four hidden weights (two maxout kernels and biases) and the head's two.
         assert len(classifier.trainable_weights) == 6
         _train_classifier(classifier, images, labels)
@@ -166,6 +167,36 @@ class TestClassifierFromDiscriminator:
             assert not np.array_equal(after, before)
         for after, before in zip(discriminator.get_weights(), d_before):
             assert np.array_equal(after, before)
+
+    def test_a_frozen_copy_runs_without_dropout_and_standardizes_its_features(self, tmp_path):
+        images, _ = _easy_data(200)
+        discriminator = _maxout_discriminator()
+        frozen = ss.classifier_from_discriminator(discriminator, _CLASSES, standardize_with=images, seed=0)
+        # Frozen features are a fixed map: dropout off even when the classifier trains.
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(frozen(images, training=True)),
+            keras.ops.convert_to_numpy(frozen(images, training=False)),
+        )
+        fine_tuned = ss.classifier_from_discriminator(discriminator, _CLASSES, fine_tune=True, seed=0)
+        assert not np.array_equal(
+            keras.ops.convert_to_numpy(fine_tuned(images, training=True)),
+            keras.ops.convert_to_numpy(fine_tuned(images, training=False)),
+        )
+        # The head reads D's features standardized on the given examples: mean 0, variance 1 per unit
+        # (to float32 roundoff of a 200-term mean, relative to the features' spread).
+        head_input = keras.Model(frozen.inputs, frozen.get_layer("classes").input)
+        standardized = keras.ops.convert_to_numpy(head_input(images))
+        np.testing.assert_allclose(standardized.mean(axis=0), 0.0, atol=1e3 * _EPS32)
+        np.testing.assert_allclose(standardized.var(axis=0), 1.0, rtol=1e3 * _EPS32)
+        path = tmp_path / "standardized.keras"
+        frozen.save(path)
+        restored = keras.saving.load_model(path, safe_mode=True)
+        np.testing.assert_array_equal(restored.predict(images, verbose=0), frozen.predict(images, verbose=0))
+        with pytest.raises(ValueError) as excinfo:
+            ss.classifier_from_discriminator(discriminator, _CLASSES, standardize_with=images[:, :2])
+        assert _one_line_value_error(excinfo).startswith(
+            "Invalid value for argument `standardize_with`. Received: an array of shape (200, 2, 4, 1)."
+        )
 
     def test_conditional_discriminators(self):
         projection = _maxout_discriminator(num_classes=_CLASSES, conditioning="projection")

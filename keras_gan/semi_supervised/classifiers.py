@@ -6,24 +6,44 @@
 """
 
 import keras
+import numpy as np
 
 from keras_gan import validation
 
 ACTIVATIONS = ("softmax", "linear")
 # The name of a discriminator's final layer; its input is D's last hidden features.
 LOGIT_LAYER = "logit"
+# Layers that add noise in training only: a frozen copy drops them.
+_NOISE_LAYERS = (
+    keras.layers.Dropout,
+    keras.layers.SpatialDropout1D,
+    keras.layers.SpatialDropout2D,
+    keras.layers.SpatialDropout3D,
+    keras.layers.GaussianNoise,
+    keras.layers.GaussianDropout,
+    keras.layers.AlphaDropout,
+)
 
-def feature_classifier(features, num_classes, fine_tune=False, activation="softmax", seed=None, name=None):
+
+def feature_classifier(
+    features, num_classes, fine_tune=False, standardize_with=None, activation="softmax", seed=None, name=None
+):
     """A classifier made of a copy of `features` and a new dense head.
 
     The mechanism behind `classifier_from_discriminator` and
     `classifier_from_encoder`. The classifier holds a *copy* of the feature
     network with its current weights, nested as one layer: freezing it
     (`fine_tune=False`) must not freeze the GAN's own network, and
-    fine-tuning it (`fine_tune=True`) must not move it. Dropout, Gaussian
-    noise and batch normalisation keep their behaviour: the noise layers
-    are active while the classifier trains; a frozen copy's batch
-    normalisation runs in inference mode (Keras' rule for frozen layers).
+    fine-tuning it (`fine_tune=True`) must not move it. A frozen copy is a
+    fixed map, the one the head will classify: its dropout and noise layers
+    become `Identity` layers, and its batch normalisation runs in inference
+    mode (Keras' rule for frozen layers). A fine-tuned copy keeps its noise
+    layers, active while the classifier trains.
+
+    A GAN's hidden features have no set scale (the paper's D starts with
+    weights in +-0.005), so one learning rate does not suit every network's
+    head; `standardize_with` puts a `keras.layers.Normalization` before the
+    head, adapted to the features of unlabelled examples.
 
     Example:
 
@@ -37,6 +57,9 @@ def feature_classifier(features, num_classes, fine_tune=False, activation="softm
         num_classes: Int >= 2, the number of classes.
         fine_tune: Bool. False: the copied layers are frozen and only the
             head trains. True: they train too.
+        standardize_with: Optional examples `[n, *input_shape]` (the
+            unlabelled data): the head's input is standardized per feature
+            by the mean and variance of their features.
         activation: `"softmax"` (class probabilities, for
             `sparse_categorical_crossentropy`) or `"linear"` (logits, for
             `SparseCategoricalCrossentropy(from_logits=True)`).
@@ -46,7 +69,8 @@ def feature_classifier(features, num_classes, fine_tune=False, activation="softm
     Returns:
         A functional `keras.Model` from the feature network's input to
         `[batch, num_classes]`, whose layers are the copy (named
-        `features.name`), a `Flatten` if needed, and the head `"classes"`.
+        `features.name`), a `Flatten` if needed, the `Normalization`
+        `"standardize_features"` if asked for, and the head `"classes"`.
     """
     inputs = getattr(features, "inputs", None) if isinstance(features, keras.Model) else None
     outputs = getattr(features, "outputs", None) if isinstance(features, keras.Model) else None
@@ -67,13 +91,15 @@ def feature_classifier(features, num_classes, fine_tune=False, activation="softm
             f"Invalid value for argument `activation`. Received: activation={activation!r}. "
             f"Expected one of {list(ACTIVATIONS)}."
         )
-    copy = keras.models.clone_model(features)
-    copy.set_weights(features.get_weights())
+    copy = keras.models.clone_model(features, clone_function=None if fine_tune else _without_noise)
+    copy.set_weights(features.get_weights())  # Noise layers hold no weights: the lists match.
     copy.trainable = fine_tune
     inputs = keras.Input(tuple(features.inputs[0].shape[1:]), dtype=features.inputs[0].dtype, name="inputs")
     x = copy(inputs)
     if len(x.shape) != 2:
         x = keras.layers.Flatten(name="flatten_features")(x)
+    if standardize_with is not None:
+        x = _standardize(x, features, standardize_with)
     outputs = keras.layers.Dense(
         num_classes,
         activation,
@@ -83,8 +109,34 @@ def feature_classifier(features, num_classes, fine_tune=False, activation="softm
     return keras.Model(inputs, outputs, name=name or f"{features.name}_classifier")
 
 
+def _without_noise(layer):
+    """`clone_model`'s clone of `layer`, an `Identity` for a noise layer."""
+    if isinstance(layer, _NOISE_LAYERS):
+        return keras.layers.Identity(name=layer.name)
+    return layer.__class__.from_config(layer.get_config())
+
+
+def _standardize(x, features, examples, batch_size=1000):
+    """`x` through a `Normalization` adapted to the (flattened) features of `examples`."""
+    examples = np.asarray(examples)
+    input_shape = tuple(features.inputs[0].shape[1:])
+    if examples.ndim != len(input_shape) + 1 or examples.shape[1:] != input_shape or not len(examples):
+        raise ValueError(
+            f"Invalid value for argument `standardize_with`. Received: an array of shape {examples.shape}. "
+            f"Expected examples [n, {', '.join(map(str, input_shape))}] with n >= 1, the feature network's input."
+        )
+    values = np.concatenate([
+        keras.ops.convert_to_numpy(features(examples[start : start + batch_size], training=False))
+        .reshape(len(examples[start : start + batch_size]), -1)
+        for start in range(0, len(examples), batch_size)
+    ])
+    standardize = keras.layers.Normalization(name="standardize_features")
+    standardize.adapt(values)
+    return standardize(x)
+
+
 def classifier_from_discriminator(
-    discriminator, num_classes, fine_tune=False, activation="softmax", seed=None, name=None
+    discriminator, num_classes, fine_tune=False, standardize_with=None, activation="softmax", seed=None, name=None
 ):
     """A classifier made of a trained discriminator's hidden layers and a new head.
 
@@ -96,8 +148,8 @@ def classifier_from_discriminator(
     The hidden layers are everything up to the input of D's final layer,
     the one named `"logit"` (as in every `keras_gan.models` discriminator),
     copied with their weights (see `feature_classifier`): training the
-    classifier never changes D. D's dropout and noise layers come along as
-    they are, active while the classifier trains.
+    classifier never changes D. D's dropout and noise layers come along:
+    active while a fine-tuned classifier trains, off in a frozen one.
 
     A conditional D is accepted when its hidden layers do not read the
     label (projection conditioning: the label only enters the logit); the
@@ -119,6 +171,8 @@ def classifier_from_discriminator(
             `"logit"`.
         num_classes: Int >= 2, the number of classes.
         fine_tune: Bool: whether D's copied layers train too.
+        standardize_with: Optional unlabelled images whose features
+            standardize the head's input (see `feature_classifier`).
         activation: `"softmax"` or `"linear"` (logits), the head's output.
         seed: Optional int seed of the head's initial weights.
         name: Name of the classifier. Default: `"{discriminator.name}_classifier"`.
@@ -154,13 +208,16 @@ def classifier_from_discriminator(
         features,
         num_classes,
         fine_tune=fine_tune,
+        standardize_with=standardize_with,
         activation=activation,
         seed=seed,
         name=name or f"{discriminator.name}_classifier",
     )
 
 
-def classifier_from_encoder(encoder, num_classes, fine_tune=False, activation="softmax", seed=None, name=None):
+def classifier_from_encoder(
+    encoder, num_classes, fine_tune=False, standardize_with=None, activation="softmax", seed=None, name=None
+):
     """A classifier made of an inference net E (images -> z) and a new head on z.
 
     Semi-supervised learning through the generator (the paper's talk): train
@@ -193,6 +250,8 @@ def classifier_from_encoder(encoder, num_classes, fine_tune=False, activation="s
             output (z).
         num_classes: Int >= 2, the number of classes.
         fine_tune: Bool: whether E's copied layers train too.
+        standardize_with: Optional unlabelled images whose codes
+            standardize the head's input (see `feature_classifier`).
         activation: `"softmax"` or `"linear"` (logits), the head's output.
         seed: Optional int seed of the head's initial weights.
         name: Name of the classifier. Default: `"{encoder.name}_classifier"`.
@@ -216,6 +275,7 @@ def classifier_from_encoder(encoder, num_classes, fine_tune=False, activation="s
         encoder,
         num_classes,
         fine_tune=fine_tune,
+        standardize_with=standardize_with,
         activation=activation,
         seed=seed,
         name=name or f"{encoder.name}_classifier",
