@@ -12,7 +12,13 @@ the same way:
   digits [7000:8000], beside two baselines: a random sample of the same
   generator, and the training digits' mean image;
 - `class_kept`: the share of held-out digits whose reconstruction the
-  package's digit classifier (99% accurate) puts in the digit's class.
+  package's digit classifier (99% accurate) puts in the digit's class;
+- `directions_over_1`, `directions_over_0.1`: how many directions of z move
+  G's output by more than 1 (or 0.1) in pixel L2 norm per unit of z (the
+  singular values of the Jacobian dG/dz, median over 20 draws of z). No E
+  can recover a direction G ignores: with k of d directions used, an exact
+  inverse on them recovers about k / d of z's variance (`r2_ceiling`, from
+  the directions over 0.1).
 
 Writes `--output_dir/inference_nets.json` (the trained nets beside it, reused
 by a rerun) and a grid of held-out digits over both reconstructions.
@@ -82,6 +88,24 @@ def train_encoder_after(gan, seed, path):
     return encoder
 
 
+def jacobian_directions(generator, seed, draws=20):
+    """`{directions_over_1, directions_over_0.1, r2_ceiling}` from the singular values of dG/dz."""
+    values = []
+    for row in np.asarray(generator.sample_latent(draws, seed=seed)):
+        code = tf.constant(row[None])
+        with tf.GradientTape() as tape:
+            tape.watch(code)
+            x = tf.reshape(generator(code, training=False), (1, -1))
+        jacobian = tape.jacobian(x, code)[0, :, 0, :].numpy()
+        values.append(np.linalg.svd(jacobian, compute_uv=False))
+    median = np.median(values, axis=0)
+    return {
+        "directions_over_1": int(np.sum(median > 1.0)),
+        "directions_over_0.1": int(np.sum(median > 0.1)),
+        "r2_ceiling": float(np.sum(median > 0.1) / median.size),
+    }
+
+
 def quality(net, images, labels, train_images, classifier, seed):
     """`{r2, pixel_mse, class_kept, ...}` of an `InferenceNet` on held-out digits."""
     reconstructions = net.reconstruct(images)
@@ -124,15 +148,20 @@ def main(argv):
     }
     for name, net in nets.items():
         results[name], reconstructions = quality(net, images, labels, train_images, classifier, _SEED.value)
+        results[name].update(jacobian_directions(net.generator, _SEED.value))
         results[name]["cpu_seconds_this_run"] = round(seconds[name], 1)
         grids.append(reconstructions[:_GRID_DIGITS])
     with open(os.path.join(_OUTPUT_DIR.value, "inference_nets.json"), "w", encoding="utf-8") as file:
         json.dump(results, file, indent=2)
-    print("| inference net | R^2 of z | R^2 of G(z) | pixel MSE of G(E(x)) | random sample | mean image | class kept |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "| inference net | R^2 of z | directions of z G uses (> 1 / > 0.1) | R^2 ceiling | R^2 of G(z) "
+        "| pixel MSE of G(E(x)) | random sample | mean image | class kept |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, row in results.items():
         print(
-            f"| {name} | {row['r2']:.3f} | {row['sample_r2']:.3f} | {row['pixel_mse']:.4f} | {row['pixel_mse_random_sample']:.4f} "
+            f"| {name} | {row['r2']:.3f} | {row['directions_over_1']} / {row['directions_over_0.1']} "
+            f"| {row['r2_ceiling']:.2f} | {row['sample_r2']:.3f} | {row['pixel_mse']:.4f} | {row['pixel_mse_random_sample']:.4f} "
             f"| {row['pixel_mse_mean_image']:.4f} | {row['class_kept']:.3f} |"
         )
     if _GRID.value:
