@@ -90,15 +90,12 @@ def train_encoder_after(gan, seed, path):
 
 def jacobian_directions(generator, seed, draws=20):
     """`{directions_over_1, directions_over_0.1, r2_ceiling}` from the singular values of dG/dz."""
-    values = []
-    for row in np.asarray(generator.sample_latent(draws, seed=seed)):
-        code = tf.constant(row[None])
-        with tf.GradientTape() as tape:
-            tape.watch(code)
-            x = tf.reshape(generator(code, training=False), (1, -1))
-        jacobian = tape.jacobian(x, code)[0, :, 0, :].numpy()
-        values.append(np.linalg.svd(jacobian, compute_uv=False))
-    median = np.median(values, axis=0)
+    z = tf.constant(generator.sample_latent(draws, seed=seed))
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        x = tf.reshape(generator(z, training=False), (draws, -1))
+    jacobians = tape.batch_jacobian(x, z).numpy()  # [draws, pixels, latent_dim]
+    median = np.median(np.linalg.svd(jacobians, compute_uv=False), axis=0)
     return {
         "directions_over_1": int(np.sum(median > 1.0)),
         "directions_over_0.1": int(np.sum(median > 0.1)),
