@@ -49,17 +49,17 @@ _OUTPUT_DIR = flags.DEFINE_string("output_dir", "runs/inference-nets", "Where th
 _GRID = flags.DEFINE_string("grid", None, "Optional PNG path of the reconstruction grid.")
 _BIGAN_EPOCHS = flags.DEFINE_integer("bigan_epochs", 100, "Epochs of the BiGAN over [0:7000].")
 _BIGAN_R1 = flags.DEFINE_float("bigan_r1_weight", 10.0, "R1 weight of the BiGAN's D, on the pairs.")
+_BIGAN_LATENT_DIM = flags.DEFINE_integer("bigan_latent_dim", 50, "Size of the BiGAN's z (BiGAN's MNIST runs used 50).")
 _ENCODER_STEPS = flags.DEFINE_integer("encoder_steps", 5000, "Steps of E after G (the semi-supervised launcher's).")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of the nets' weights and of the draws.")
 _GRID_DIGITS = 20
 
 
-def train_bigan(train_images, epochs, seed, path, r1_weight=10.0):
+def train_bigan(train_images, epochs, seed, path, r1_weight=10.0, latent_dim=50):
     """A BiGAN with the paper's MNIST G, E its mirror and a maxout D of pairs; `stable`'s Adam and R1."""
     if os.path.isfile(path):
         return keras.saving.load_model(path)
     keras.utils.set_random_seed(seed)
-    latent_dim = 100
     generator = keras_gan.models.mnist_generator(latent_dim, data_mean=train_images.mean(0), seed=seed)
     encoder = keras_gan.inference.mnist_encoder(
         latent_dim, input_mean=train_images.mean(0), input_variance=train_images.var(0), seed=seed + 1
@@ -136,7 +136,7 @@ def main(argv):
     start = time.process_time()
     bigan = train_bigan(
         train_images, _BIGAN_EPOCHS.value, _SEED.value, os.path.join(_OUTPUT_DIR.value, "bigan.keras"),
-        _BIGAN_R1.value,
+        _BIGAN_R1.value, _BIGAN_LATENT_DIM.value,
     )
     seconds["bigan"] = time.process_time() - start
     nets = {

@@ -353,8 +353,11 @@ class TestMnistBiganDiscriminator:
         )
         assert [tuple(t.shape[1:]) for t in discriminator.inputs] == [(28, 28, 1), (10,)]
         assert discriminator.layers[-1].name == "logit"
+        # Dropout on the pixels and after each maxout layer; none on z.
         rates = [layer.rate for layer in discriminator.layers if isinstance(layer, keras.layers.Dropout)]
-        assert rates == [0.2, 0.5, 0.5, 0.5]
+        assert rates == [0.2, 0.5, 0.5]
+        # The first layer reads the whole pair: every unit can weigh x against z.
+        assert discriminator.get_layer("maxout_0").input.shape[-1] == 28 * 28 + 10
         images = np.random.default_rng(0).uniform(size=(4, 28, 28, 1)).astype("float32")
         z = np.zeros((4, 10), "float32")
         assert tuple(discriminator([images, z]).shape) == (4, 1)
