@@ -96,11 +96,8 @@ def jacobian_directions(generator, seed, draws=20):
         x = tf.reshape(generator(z, training=False), (draws, -1))
     jacobians = tape.batch_jacobian(x, z).numpy()  # [draws, pixels, latent_dim]
     median = np.median(np.linalg.svd(jacobians, compute_uv=False), axis=0)
-    return {
-        "directions_over_1": int(np.sum(median > 1.0)),
-        "directions_over_0.1": int(np.sum(median > 0.1)),
-        "r2_ceiling": float(np.sum(median > 0.1) / median.size),
-    }
+    used = int(np.sum(median > 0.1))
+    return {"directions_over_1": int(np.sum(median > 1.0)), "directions_over_0.1": used, "r2_ceiling": used / median.size}
 
 
 def quality(net, images, labels, train_images, classifier, seed):
