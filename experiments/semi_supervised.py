@@ -113,6 +113,7 @@ def train_and_evaluate(config, output_dir, data_dir=None):
     start, start_cpu = time.time(), time.process_time()
     config = config.copy_and_resolve_references()
     check_settings(config)
+    gan_run, network_config = _gan_source(config, output_dir)
     data = load_digits(config, data_dir)
     subsets = {
         seed: labeled_subset(data.train_labels, config.labels_per_class, seed, config.train_range)
@@ -126,7 +127,6 @@ def train_and_evaluate(config, output_dir, data_dir=None):
         )
     os.makedirs(output_dir, exist_ok=True)
     write_config(config, os.path.join(output_dir, "config.py"))
-    gan_run, network_config = _gan_source(config, output_dir)
     shared_seconds = {}
     gan = gan_digest = encoder = None
     needs_gan = any(method in semi_supervised_config.GAN_METHODS for method in config.methods)
@@ -200,13 +200,14 @@ def check_settings(config):
             f"{config.train_range!r}, valid_range={config.valid_range!r}. Expected index ranges, e.g. "
             "'0:7000' and '7000:8000'."
         )
-    for name in ("valid_range", "test_range"):
-        if config[name] is not None and _overlap(config.train_range, config[name]):
-            raise ValueError(
-                f"Invalid value for argument `{name}`. Received: {name}={config[name]!r} with train_range="
-                f"{config.train_range!r}. Expected digits outside the training range: its digits, the "
-                "labelled ones among them, would be scored."
-            )
+    shared = _ranges_sharing_digits(config.train_range, config)
+    if shared:
+        name = shared[0]
+        raise ValueError(
+            f"Invalid value for argument `{name}`. Received: {name}={config[name]!r} with train_range="
+            f"{config.train_range!r}. Expected digits outside the training range: its digits, the "
+            "labelled ones among them, would be scored."
+        )
     for name in ("classifier_steps", "classifier_batch_size", "select_every", "encoder_steps",
                  "k_plus_one_epochs", "k_plus_one_batch_size"):
         validation.check_positive_int(name, config[name])
@@ -258,6 +259,12 @@ def _interval(split):
     """`[start, stop)` of an index range, an open end as 0 or infinity."""
     _, start, stop = splits.parse_split(split)
     return (start or 0), (math.inf if stop is None else stop)
+
+
+def _ranges_sharing_digits(train_range, config):
+    """The names of `config`'s selecting and scored ranges that share digits with `train_range`."""
+    names = [name for name in ("valid_range", "test_range") if config[name] is not None]
+    return [name for name in names if _overlap(train_range, config[name])]
 
 
 def _overlap(first, second):
@@ -358,13 +365,14 @@ def _gan_source(config, output_dir):
             f"train_range={run_config.train_range!r}. Expected an MNIST run on an index range, such as "
             "experiments/configs/mnist_offline.py's."
         )
-    for name in ("valid_range", "test_range"):
-        if config[name] is not None and _overlap(run_config.train_range, config[name]):
-            raise ValueError(
-                f"Invalid value for argument `gan_run`. Received: a GAN trained on digits "
-                f"{run_config.train_range}, which overlap {name}={config[name]!r}. Expected a GAN that never "
-                "saw the digits that select or score the classifiers."
-            )
+    shared = _ranges_sharing_digits(run_config.train_range, config)
+    if shared:
+        name = shared[0]
+        raise ValueError(
+            f"Invalid value for argument `gan_run`. Received: a GAN trained on digits "
+            f"{run_config.train_range}, which overlap {name}={config[name]!r}. Expected a GAN that never "
+            "saw the digits that select or score the classifiers."
+        )
     return config.gan_run, run_config
 
 

@@ -228,6 +228,30 @@ class TestBadValues:
         assert not (tmp_path / "run").exists()
 
 
+    def test_selecting_or_scoring_training_digits_is_refused(self):
+        for name in ("valid_range", "test_range"):
+            config = _tiny_config(**{name: "400:600"}).copy_and_resolve_references()
+            with pytest.raises(ValueError) as excinfo:
+                semi_supervised.check_settings(config)
+            assert str(excinfo.value) == (
+                f"Invalid value for argument `{name}`. Received: {name}='400:600' with train_range='0:500'. "
+                "Expected digits outside the training range: its digits, the labelled ones among them, "
+                "would be scored."
+            )
+
+    def test_a_gan_run_that_saw_the_selecting_digits_is_refused_before_anything_trains(self, run, tmp_path):
+        # The tiny run's GAN trained on [0:500]; these classifiers would select on [0:200].
+        gan_run = str(run[0] / "tiny" / "gan")
+        config = _tiny_config(train_range="1000:1500", valid_range="0:200", gan_run=gan_run)
+        with pytest.raises(ValueError) as excinfo:
+            semi_supervised.train_and_evaluate(config, str(tmp_path / "run"), str(MNIST_DIR))
+        assert str(excinfo.value) == (
+            "Invalid value for argument `gan_run`. Received: a GAN trained on digits 0:500, which overlap "
+            "valid_range='0:200'. Expected a GAN that never saw the digits that select or score the classifiers."
+        )
+        assert not (tmp_path / "run").exists()
+
+
 class TestConfig:
     def test_defaults_and_the_gan_following_the_ranges(self):
         config = semi_supervised_config.get_config()
