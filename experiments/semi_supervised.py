@@ -452,7 +452,7 @@ def _result_key(config, method, gan_digest, network_config):
     if method in semi_supervised_config.GAN_METHODS:
         key["gan_weights_sha256"] = gan_digest
     if method == "scratch":
-        key["architecture"] = network_config.architecture
+        key["architecture"] = network_config.discriminator_architecture or network_config.architecture
     return key
 
 

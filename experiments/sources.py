@@ -278,10 +278,10 @@ class ToyData:
 
 
 def image_networks(config, image_shape, pixel_mean, output_activation, paper_networks=None, num_classes=None):
-    """The generator and discriminator `config.architecture` names, for images of `image_shape`.
+    """The generator `config.architecture` names and the discriminator of `discriminator_architecture`, else of it.
 
     Args:
-        config: The run's config: `architecture`, `latent_dim`, `seed`.
+        config: The run's config: `architecture`, `discriminator_architecture`, `latent_dim`, `seed`.
         image_shape: `(height, width, channels)`.
         pixel_mean: The training images' mean, where a sigmoid output's bias starts.
         output_activation: The generator's: `"sigmoid"` for [0, 1] pixels,
@@ -296,12 +296,18 @@ def image_networks(config, image_shape, pixel_mean, output_activation, paper_net
     architectures = {"mlp_small": _small_mlp(image_shape), "dcgan": _DCGAN}
     if paper_networks is not None:
         architectures["paper"] = paper_networks
-    if config.architecture not in architectures:
-        raise ValueError(
-            f"Unknown architecture for {config.dataset}. Received: architecture="
-            f"{config.architecture!r}. Expected one of {sorted(architectures)}."
-        )
-    make_generator, make_discriminator = architectures[config.architecture]
+    names = {
+        "architecture": config.architecture,
+        "discriminator_architecture": config.discriminator_architecture or config.architecture,
+    }
+    for setting, name in names.items():
+        if name not in architectures:
+            raise ValueError(
+                f"Unknown architecture for {config.dataset}. Received: {setting}="
+                f"{name!r}. Expected one of {sorted(architectures)}."
+            )
+    make_generator = architectures[names["architecture"]][0]
+    make_discriminator = architectures[names["discriminator_architecture"]][1]
     shared = {"image_shape": image_shape, "num_classes": num_classes}
     generator = make_generator(
         latent_dim=config.latent_dim, output_activation=output_activation, data_mean=pixel_mean, seed=config.seed, **shared

@@ -145,6 +145,14 @@ class TestSettings:
                 config, (28, 28, 1), np.zeros((28, 28, 1), "float32"), "sigmoid", sources.PAPER_NETWORKS["mnist"]
             )
 
+    def test_unknown_discriminator_architecture(self):
+        config = mnist.get_config()
+        config.architecture, config.discriminator_architecture = "dcgan", "paper"
+        # Data without the paper's networks (a folder of images) has no 'paper'.
+        expected = r"Received: discriminator_architecture='paper'. Expected one of \['dcgan', 'mlp_small'\]"
+        with pytest.raises(ValueError, match=expected):
+            sources.image_networks(config, (28, 28, 1), np.zeros((28, 28, 1), "float32"), "sigmoid")
+
 
 class TestModels:
     def test_generator_output_does_not_fit_the_discriminator(self):

@@ -490,9 +490,15 @@ class TestConfigs:
         assert np.isfinite(metrics["fd"]) and np.isfinite(metrics["parzen_log_likelihood"])
         assert metrics["cpu_time_seconds"] > 0
         run = _run_config(tmp_path)
-        assert (run.architecture, run.r1_weight, run.ema_decay) == ("dcgan", 1.0, 0.999)
+        assert (run.architecture, run.discriminator_architecture, run.r1_weight, run.ema_decay) == (
+            "dcgan", "paper", 10.0, 0.999
+        )
         generator = keras.saving.load_model(tmp_path / "generator.keras")
         assert any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in generator.layers)
+        # The paper's maxout discriminator, not DCGAN's convolutions.
+        discriminator = keras.saving.load_model(tmp_path / "gan.keras").discriminator
+        layer_types = {type(layer) for layer in discriminator.layers}
+        assert keras_gan.layers.Maxout in layer_types and keras.layers.Conv2D not in layer_types
 
 
 def _mlp_pair():

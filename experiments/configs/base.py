@@ -62,6 +62,7 @@ COMMON = {
 # Images: a dataset of keras_gan.data or a folder of images.
 IMAGES = {
     "architecture": ("paper", "Networks: the paper's ('paper'), DCGAN-style convolutions ('dcgan') or a 64-unit MLP pair for quick tests ('mlp_small')."),
+    "discriminator_architecture": (Unset(str), "The discriminator's network when it differs from the generator's, one of architecture's names (None: architecture's)."),
     "grid_every": (1, "Sample grid every N epochs."),
 }
 # A dataset of keras_gan.data (MNIST, CIFAR-10, TFD), read from --data_dir or tensorflow_datasets.
