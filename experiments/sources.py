@@ -278,10 +278,12 @@ class ToyData:
 
 
 def image_networks(config, image_shape, pixel_mean, output_activation, paper_networks=None, num_classes=None):
-    """The generator `config.architecture` names and the discriminator of `discriminator_architecture`, else of it.
+    """The generator and discriminator `config` names, for images of `image_shape`.
 
     Args:
-        config: The run's config: `architecture`, `discriminator_architecture`, `latent_dim`, `seed`.
+        config: The run's config: `architecture` (both networks'),
+            `discriminator_architecture` (the discriminator's, when set),
+            `latent_dim`, `seed`.
         image_shape: `(height, width, channels)`.
         pixel_mean: The training images' mean, where a sigmoid output's bias starts.
         output_activation: The generator's: `"sigmoid"` for [0, 1] pixels,

@@ -227,7 +227,6 @@ class TestBadValues:
         )
         assert not (tmp_path / "run").exists()
 
-
     def test_selecting_or_scoring_training_digits_is_refused(self):
         for name in ("valid_range", "test_range"):
             config = _tiny_config(**{name: "400:600"}).copy_and_resolve_references()

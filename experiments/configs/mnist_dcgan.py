@@ -7,7 +7,7 @@ with the `stable` recipe's R1 10, generator EMA 0.999 and Adam(2e-4, 0.5).
 Against DCGAN's own convolutional discriminator
 (`--config.discriminator_architecture=dcgan --config.r1_weight=1`) the
 samples cover as much of the digits but far fewer are well formed
-(BENCHMARKS.md). 180 epochs of digits [0:7000] take about 30 minutes on 2
+(BENCHMARKS.md). 180 epochs of digits [0:7000] took 23 minutes on 2
 CPU cores; `python -m benchmarks.mnist_models` compares it with the paper's
 and the `stable` MLPs.
 """
