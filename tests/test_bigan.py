@@ -245,30 +245,37 @@ class TestToyMixture:
     def test_reconstructions_stay_in_their_cluster(self):
         # z and x linked by training alone: G(E(x)) must land in x's cluster
         # (chance: 1/4) and be closer to x than a random other data point is.
-        generator, discriminator, encoder = _players(seed=0, units=(64, 64), shape=(2,))
-        bigan = keras_gan.BiGAN(generator, discriminator, encoder, latent_prior="gaussian", seed=0)
-        bigan.compile(
-            d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-            g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-            steps_per_execution=25,
-        )
         x, _ = _mixture(1500 * 64, seed=0)
         test_x, test_cluster = _mixture(1000, seed=99)
         random_pairs = np.linalg.norm(test_x[np.random.default_rng(1).permutation(1000)] - test_x, axis=1).mean()
 
-        def cluster_kept_and_distance():
+        def cluster_kept_and_distance(bigan):
             reconstructions = bigan.reconstruct(test_x)
             nearest = np.argmin(((reconstructions[:, None] - _CORNERS[None]) ** 2).sum(-1), axis=1)
             return np.mean(nearest == test_cluster), np.linalg.norm(reconstructions - test_x, axis=1).mean()
 
-        # The baseline can fail: the untrained pair does.
-        kept, distance = cluster_kept_and_distance()
-        assert kept < 0.6 or distance > 0.7 * random_pairs, (kept, distance, random_pairs)
-        bigan.fit(x, batch_size=64, epochs=1, verbose=0)
-        kept, distance = cluster_kept_and_distance()
-        # Measured (kept, distance; random pairs 3.41) at seeds 0-4: (0.80, 1.55), (1.00, 0.41),
-        # (1.00, 0.39), (1.00, 0.57), (0.97, 0.81); untrained: kept 0.21-0.44, distance 2.83-2.87.
-        assert kept >= 0.6 and distance < 0.7 * random_pairs, (kept, distance, random_pairs)
+        untrained, trained = [], []
+        # A GAN's outcome hangs on small perturbations: over ~20 reshuffled runs
+        # of seeds 0 and 1 the cluster kept ranged from 0.27 to 1.0, so the claim
+        # is on the median of five seeds (here: kept 1.0, distance 0.70 against
+        # a bound of 2.39), each run the same on one machine.
+        for seed in range(5):
+            generator, discriminator, encoder = _players(seed=seed, units=(64, 64), shape=(2,))
+            bigan = keras_gan.BiGAN(generator, discriminator, encoder, latent_prior="gaussian", seed=seed)
+            bigan.compile(
+                d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+                steps_per_execution=25,
+            )
+            untrained.append(cluster_kept_and_distance(bigan))
+            # The draws are independent already; Keras' own shuffle would be unseeded.
+            bigan.fit(x, batch_size=64, epochs=1, verbose=0, shuffle=False)
+            trained.append(cluster_kept_and_distance(bigan))
+        # The baseline can fail: the untrained pairs do.
+        kept, distance = np.median(untrained, axis=0)
+        assert kept < 0.6 or distance > 0.7 * random_pairs, (untrained, random_pairs)
+        kept, distance = np.median(trained, axis=0)
+        assert kept >= 0.6 and distance < 0.7 * random_pairs, (trained, random_pairs)
 
 
 class TestSavingAndEvaluation:
