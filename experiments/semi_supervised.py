@@ -200,9 +200,8 @@ def check_settings(config):
             f"{config.train_range!r}, valid_range={config.valid_range!r}. Expected index ranges, e.g. "
             "'0:7000' and '7000:8000'."
         )
-    shared = _ranges_sharing_digits(config.train_range, config)
-    if shared:
-        name = shared[0]
+    name = _range_sharing_digits(config.train_range, config)
+    if name is not None:
         raise ValueError(
             f"Invalid value for argument `{name}`. Received: {name}={config[name]!r} with train_range="
             f"{config.train_range!r}. Expected digits outside the training range: its digits, the "
@@ -261,10 +260,10 @@ def _interval(split):
     return (start or 0), (math.inf if stop is None else stop)
 
 
-def _ranges_sharing_digits(train_range, config):
-    """The names of `config`'s selecting and scored ranges that share digits with `train_range`."""
+def _range_sharing_digits(train_range, config):
+    """The name of `config`'s first selecting or scored range sharing digits with `train_range`, or None."""
     names = [name for name in ("valid_range", "test_range") if config[name] is not None]
-    return [name for name in names if _overlap(train_range, config[name])]
+    return next((name for name in names if _overlap(train_range, config[name])), None)
 
 
 def _overlap(first, second):
@@ -365,9 +364,8 @@ def _gan_source(config, output_dir):
             f"train_range={run_config.train_range!r}. Expected an MNIST run on an index range, such as "
             "experiments/configs/mnist_offline.py's."
         )
-    shared = _ranges_sharing_digits(run_config.train_range, config)
-    if shared:
-        name = shared[0]
+    name = _range_sharing_digits(run_config.train_range, config)
+    if name is not None:
         raise ValueError(
             f"Invalid value for argument `gan_run`. Received: a GAN trained on digits "
             f"{run_config.train_range}, which overlap {name}={config[name]!r}. Expected a GAN that never "
